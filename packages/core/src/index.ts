@@ -1,0 +1,3 @@
+export * from "./canonical/index.js";
+export * from "./errors/index.js";
+export * from "./protocol/index.js";

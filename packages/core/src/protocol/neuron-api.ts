@@ -1,0 +1,120 @@
+import { z } from "zod";
+
+/**
+ * The neuron's own HTTP protocol (lifecycle, discovery, tokenize). Strict: both ends are ours, so a
+ * mismatch is a bug we want to see, not something to paper over.
+ */
+
+export const MODEL_STATES = ["unloaded", "loading", "loaded", "unloading", "failed", "converting"] as const;
+export const ModelStateSchema = z.enum(MODEL_STATES);
+export type ModelState = z.infer<typeof ModelStateSchema>;
+
+export const ModelSourceSchema = z.enum(["gguf", "safetensors"]);
+export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
+export const NeuronModelSchema = z.object({
+  id: z.string(),
+  source: ModelSourceSchema,
+  architecture: z.string().nullable(),
+  quantization: z.string().nullable(),
+  file_size: z.number(),
+  parameters: z.number().nullable(),
+  /** The model's trained context length. */
+  train_context_length: z.number().nullable(),
+  /** The context a load will use (configured or default), in tokens. */
+  context_length: z.number().nullable(),
+  /** Bytes a load is expected to take (weights + KV cache for the configured context and sequences). */
+  memory_estimate: z.number().nullable(),
+  state: ModelStateSchema,
+  /** 0..1 while loading or converting. */
+  progress: z.number().nullable(),
+  last_used: z.number().nullable(),
+  in_flight: z.number(),
+  queued: z.number(),
+  error: z.string().nullable(),
+});
+export type NeuronModel = z.infer<typeof NeuronModelSchema>;
+
+export const NeuronModelsResponseSchema = z.object({
+  node: z.string(),
+  models: z.array(NeuronModelSchema),
+  /** Files and folders in models_dir that cannot be served, with why. */
+  unsupported: z.array(z.object({ path: z.string(), reason: z.string() })),
+});
+export type NeuronModelsResponse = z.infer<typeof NeuronModelsResponseSchema>;
+
+export const GpuDeviceSchema = z.object({
+  index: z.number(),
+  name: z.string(),
+  vram_total: z.number(),
+  vram_free: z.number(),
+});
+export type GpuDevice = z.infer<typeof GpuDeviceSchema>;
+
+export const BackendSchema = z.enum(["cuda", "vulkan", "metal", "cpu"]);
+export type Backend = z.infer<typeof BackendSchema>;
+
+export const NeuronInfoSchema = z.object({
+  node: z.string(),
+  version: z.string(),
+  backend: BackendSchema,
+  gpus: z.array(GpuDeviceSchema),
+  ram_total: z.number(),
+  ram_free: z.number(),
+  cpu_threads: z.number(),
+  /** Threads inference uses (configured). */
+  threads: z.number(),
+  parallel: z.number(),
+  memory: z.object({
+    /** What models may use on this node: VRAM on GPU nodes, RAM or the configured budget on CPU nodes. */
+    total: z.number(),
+    /** Reserved by loaded and loading models. */
+    used: z.number(),
+    free: z.number(),
+    headroom: z.number(),
+    source: z.enum(["vram", "ram", "budget"]),
+  }),
+  supported: z.object({
+    gguf_architectures: z.array(z.string()),
+    hf_model_types: z.array(z.string()),
+  }),
+  unsupported: z.array(z.object({ path: z.string(), reason: z.string() })),
+});
+export type NeuronInfo = z.infer<typeof NeuronInfoSchema>;
+
+export const LoadRequestSchema = z.object({
+  model: z.string().min(1),
+  context_size: z.number().int().positive().optional(),
+  gpu_layers: z.number().int().nonnegative().optional(),
+});
+export type LoadRequest = z.infer<typeof LoadRequestSchema>;
+
+export const UnloadRequestSchema = z.object({
+  model: z.string().min(1),
+  force: z.boolean().optional(),
+});
+export type UnloadRequest = z.infer<typeof UnloadRequestSchema>;
+
+export const LifecycleResponseSchema = z.object({ model: NeuronModelSchema });
+export type LifecycleResponse = z.infer<typeof LifecycleResponseSchema>;
+
+export const TokenizeRequestSchema = z.union([
+  z.object({ model: z.string().min(1), prompt: z.string() }),
+  /** `messages` in OpenAI chat shape; `tools` too, so counts match what the model will see. */
+  z.object({
+    model: z.string().min(1),
+    messages: z.array(z.unknown()),
+    tools: z.array(z.unknown()).optional(),
+  }),
+]);
+export type TokenizeRequest = z.infer<typeof TokenizeRequestSchema>;
+
+export const TokenizeResponseSchema = z.object({
+  model: z.string(),
+  count: z.number(),
+  tokens: z.array(z.number()),
+});
+export type TokenizeResponse = z.infer<typeof TokenizeResponseSchema>;
+
+export const SUPPORTED_GGUF_ARCHITECTURES = ["llama", "qwen3", "qwen3moe"] as const;
+export const SUPPORTED_HF_MODEL_TYPES = ["llama", "qwen3", "qwen3_moe"] as const;
