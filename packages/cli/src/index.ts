@@ -1,1 +1,2 @@
-export const PACKAGE = "cli";
+export { runCortex } from "./cortex-main.js";
+export { runNeuron } from "./neuron-main.js";

@@ -1,3 +1,7 @@
 export * from "./canonical/index.js";
+export * from "./config/index.js";
 export * from "./errors/index.js";
 export * from "./protocol/index.js";
+export * from "./sse/index.js";
+export * from "./process/index.js";
+export * from "./dialects/index.js";

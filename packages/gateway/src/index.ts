@@ -1,1 +1,3 @@
-export const PACKAGE = "gateway";
+export * from "./start-gateway.js";
+export type { GatewayRoute } from "./http/gateway-app.js";
+export type { GatewayContext } from "./http/gateway-context.js";

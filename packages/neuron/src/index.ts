@@ -1,1 +1,4 @@
-export const PACKAGE = "neuron";
+export * from "./start-neuron.js";
+export * from "./engine/engine.js";
+export { discoverNode } from "./discovery/discover-node.js";
+export { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";

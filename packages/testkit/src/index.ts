@@ -1,1 +1,6 @@
-export const PACKAGE = "testkit";
+export * from "./repo-root.js";
+export * from "./spawn-neuron.js";
+export * from "./collect-sse.js";
+export * from "./fixture-models.js";
+export * from "./fake-neuron/index.js";
+export * from "./model-dir.js";

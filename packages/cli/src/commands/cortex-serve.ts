@@ -1,0 +1,47 @@
+import { existsSync } from "node:fs";
+import {
+  defaultModelsConfig,
+  loadCortexConfig,
+  loadModelsConfig,
+  type CortexConfig,
+  type ModelsConfig,
+} from "@cortex/core";
+import { Command } from "commander";
+import { UsageError } from "../cli-error.js";
+import { createLogger } from "../logger.js";
+import { onShutdownSignals } from "../shutdown-signals.js";
+
+/** Used when `--config` is not given and the file exists (packaging/systemd installs it there). */
+export const SYSTEM_CONFIG = "/etc/cortex/cortex.toml";
+
+export function cortexServeCommand(): Command {
+  return new Command("serve")
+    .description("run the gateway in front of the neurons listed in cortex.toml")
+    .option("-c, --config <file>", `cortex.toml (default ${SYSTEM_CONFIG} when present)`)
+    .option("-m, --models <file>", "models.toml with placement profiles and aliases")
+    .action(async (flags: { config?: string; models?: string }) => {
+      const configPath = flags.config ?? (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined);
+      if (!configPath) throw new UsageError(`--config is required (no ${SYSTEM_CONFIG} found)`);
+      const logger = createLogger("cortex");
+      const loadAll = async (): Promise<{ config: CortexConfig; models: ModelsConfig }> => {
+        const config = await loadCortexConfig(configPath);
+        const modelsPath = flags.models ?? config.gateway.modelsFile;
+        return { config, models: modelsPath ? await loadModelsConfig(modelsPath) : defaultModelsConfig() };
+      };
+      const { config, models } = await loadAll();
+      const { startGateway } = await import("@cortex/gateway");
+      const gateway = await startGateway({ config, models, logger });
+      process.stdout.write(`cortex listening on ${gateway.url} (metrics on ${gateway.metricsUrl}/metrics)\n`);
+      process.on("SIGHUP", () => {
+        loadAll().then(
+          (next) => {
+            gateway.reload(next.config, next.models);
+            logger.info({ neurons: next.config.neurons.length }, "configuration reloaded");
+          },
+          (error: unknown) =>
+            logger.error({ err: error }, "reload failed; keeping the running configuration"),
+        );
+      });
+      onShutdownSignals(logger, () => gateway.close());
+    });
+}

@@ -1,0 +1,56 @@
+import { SUPPORTED_GGUF_ARCHITECTURES, SUPPORTED_HF_MODEL_TYPES, formatBytes } from "@cortex/core";
+import { Command } from "commander";
+import { resolveNeuronConfig } from "./neuron-serve.js";
+
+export function neuronInfoCommand(): Command {
+  return new Command("info")
+    .description("GPU/backend discovery and the supported model set, as the daemon would report it")
+    .option("-c, --config <file>", "neuron.toml")
+    .option("-m, --models-dir <dir>", "also list models in this folder")
+    .option("--json", "print JSON")
+    .action(async (flags: { config?: string; modelsDir?: string; json?: boolean }) => {
+      const config = await resolveNeuronConfig(flags);
+      const { LlamaCppEngine, discoverNode, autoThreads } = await import("@cortex/neuron");
+      const threads = config.threads > 0 ? config.threads : autoThreads();
+      const engine = new LlamaCppEngine({ gpu: config.gpu, threads, queueLimit: 0, log: () => {} });
+      try {
+        const node = await discoverNode(engine);
+        const report = {
+          node: config.name,
+          backend: node.backend,
+          gpus: node.gpus,
+          ram_total: node.ramTotal,
+          ram_free: node.ramFree,
+          cpu_threads: node.cpuThreads,
+          threads,
+          models_dir: config.modelsDir,
+          memory_budget: config.memoryBudget ?? null,
+          supported: {
+            gguf_architectures: SUPPORTED_GGUF_ARCHITECTURES,
+            hf_model_types: SUPPORTED_HF_MODEL_TYPES,
+          },
+        };
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          return;
+        }
+        const lines = [
+          `node        ${report.node}`,
+          `backend     ${report.backend}`,
+          ...(node.gpus.length === 0
+            ? ["gpus        none"]
+            : node.gpus.map(
+                (gpu) =>
+                  `gpu ${gpu.index}       ${gpu.name} (${formatBytes(gpu.vram_free)} free of ${formatBytes(gpu.vram_total)})`,
+              )),
+          `ram         ${formatBytes(node.ramFree)} free of ${formatBytes(node.ramTotal)}`,
+          `cpu         ${node.cpuThreads} threads (inference uses ${threads})`,
+          `models dir  ${config.modelsDir}`,
+          `supported   GGUF: ${SUPPORTED_GGUF_ARCHITECTURES.join(", ")}; HF model_type: ${SUPPORTED_HF_MODEL_TYPES.join(", ")}`,
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      } finally {
+        await engine.dispose();
+      }
+    });
+}

@@ -1,0 +1,55 @@
+import { resolve } from "node:path";
+import { defaultNeuronConfig, loadNeuronConfig, parseListenAddress, type NeuronConfig } from "@cortex/core";
+import { Command } from "commander";
+import { UsageError } from "../cli-error.js";
+import { createLogger } from "../logger.js";
+import { onShutdownSignals } from "../shutdown-signals.js";
+
+interface ServeFlags {
+  config?: string;
+  listen?: string;
+  modelsDir?: string;
+}
+
+export function neuronServeCommand(): Command {
+  return new Command("serve")
+    .description("run the neuron daemon: in-process llama.cpp inference and model lifecycle over HTTP")
+    .option("-c, --config <file>", "neuron.toml")
+    .option("-l, --listen <host:port>", "listen address (default 0.0.0.0:13131)")
+    .option("-m, --models-dir <dir>", "folder with GGUF files and Hugging Face model folders")
+    .action(async (flags: ServeFlags) => {
+      const config = await resolveNeuronConfig(flags);
+      const logger = createLogger("neuron");
+      const { startNeuron } = await import("@cortex/neuron");
+      const forceToolCallDefault = process.env.CORTEX_TEST_FORCE_TOOL_CALL;
+      const grace = Number(process.env.CORTEX_SHUTDOWN_GRACE_MS);
+      const neuron = await startNeuron({
+        config,
+        logger,
+        testHooks: process.env.CORTEX_TEST_HOOKS === "1",
+        ...(forceToolCallDefault ? { forceToolCallDefault } : {}),
+        ...(Number.isFinite(grace) && grace >= 0 ? { shutdownGraceMs: grace } : {}),
+      });
+      logger.info({ url: neuron.url, modelsDir: config.modelsDir }, "neuron listening");
+      // Machine-readable line for supervisors and tests that start us on port 0.
+      process.stdout.write(`neuron listening on ${neuron.url}\n`);
+      onShutdownSignals(logger, () => neuron.close());
+    });
+}
+
+export async function resolveNeuronConfig(flags: ServeFlags): Promise<NeuronConfig> {
+  const base = flags.config ? await loadNeuronConfig(flags.config) : defaultNeuronConfig(process.cwd());
+  let listen = base.listen;
+  if (flags.listen !== undefined) {
+    try {
+      listen = parseListenAddress(flags.listen);
+    } catch (error) {
+      throw new UsageError(`--listen: ${(error as Error).message}`);
+    }
+  }
+  return {
+    ...base,
+    listen,
+    ...(flags.modelsDir === undefined ? {} : { modelsDir: resolve(flags.modelsDir) }),
+  };
+}

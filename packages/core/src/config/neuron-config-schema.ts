@@ -1,0 +1,95 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { configTable } from "./config-table.js";
+import type { DeepReadonly } from "./deep-freeze.js";
+import { describeTomlValue } from "./format-config-issues.js";
+import {
+  byteSize,
+  filePath,
+  integer,
+  listenAddress,
+  nodeName,
+  nonEmptyString,
+  tomlValue,
+} from "./config-values.js";
+
+export const GPU_SETTINGS = ["auto", "cuda", "vulkan", "metal", "cpu"] as const;
+export type GpuSetting = (typeof GPU_SETTINGS)[number];
+
+/** "auto" lets the engine fit as many layers as memory allows; "max" offloads every layer. */
+export type GpuLayers = "auto" | "max" | number;
+
+function gpuLayers() {
+  return tomlValue((value): GpuLayers => {
+    if (value === "auto" || value === "max") return value;
+    if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+    throw new Error(`expected "auto", "max" or an integer >= 0 (got ${describeTomlValue(value)})`);
+  });
+}
+
+const parallel = () => integer({ min: 1, max: 64 });
+
+const modelOverrideSchema = configTable({
+  context_size: integer({ min: 1 }).optional(),
+  gpu_layers: gpuLayers().optional(),
+  parallel: parallel().optional(),
+}).transform((table) => ({
+  contextSize: table.context_size,
+  gpuLayers: table.gpu_layers,
+  parallel: table.parallel,
+}));
+
+export interface NeuronConfigContext {
+  /** Relative paths in the file resolve against this (the file's directory, or cwd without a file). */
+  readonly baseDir: string;
+  /** The node name when the file does not give one. */
+  readonly hostname: string;
+}
+
+/** The schema of neuron.toml. */
+export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
+  return configTable({
+    name: nodeName().optional(),
+    listen: listenAddress().prefault("0.0.0.0:13131"),
+    models_dir: filePath(baseDir).prefault("./models"),
+    cache_dir: filePath(baseDir).optional(),
+    threads: integer({ min: 0 }).prefault(0),
+    parallel: parallel().prefault(2),
+    context_size: integer({ min: 1 }).prefault(8192),
+    memory_budget: byteSize({ min: 1 }).optional(),
+    memory_headroom: byteSize().prefault(0),
+    gpu: z.enum(GPU_SETTINGS).default("auto"),
+    gpu_layers: gpuLayers().prefault("auto"),
+    queue_limit: integer({ min: 0 }).prefault(32),
+    auth_token: nonEmptyString().optional(),
+    models: z.record(z.string(), modelOverrideSchema).prefault({}),
+  }).transform((table) => ({
+    name: table.name ?? hostname,
+    listen: table.listen,
+    /** Absolute. */
+    modelsDir: table.models_dir,
+    /** Absolute; where HF → GGUF conversions are cached. */
+    cacheDir: table.cache_dir ?? join(table.models_dir, ".cortex-cache"),
+    /** 0 = let the engine decide. */
+    threads: table.threads,
+    /** Sequences per loaded model. */
+    parallel: table.parallel,
+    /** Default context per sequence, in tokens. */
+    contextSize: table.context_size,
+    /** Bytes models may use on this node; undefined = whatever the hardware has. */
+    memoryBudget: table.memory_budget,
+    /** Bytes always kept free. */
+    memoryHeadroom: table.memory_headroom,
+    gpu: table.gpu,
+    gpuLayers: table.gpu_layers,
+    /** Requests that may wait for a free sequence of one model before a 503. */
+    queueLimit: table.queue_limit,
+    /** When set, every route but /health needs `Authorization: Bearer <token>`. */
+    authToken: table.auth_token,
+    /** Per-model overrides, keyed by model id. */
+    models: table.models,
+  }));
+}
+
+export type NeuronConfig = DeepReadonly<z.output<ReturnType<typeof neuronConfigSchema>>>;
+export type NeuronModelOverride = NeuronConfig["models"][string];

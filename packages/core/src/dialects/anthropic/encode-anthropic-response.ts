@@ -1,0 +1,65 @@
+import type { CanonicalChatResponse } from "../../canonical/chat-response.js";
+import type { NewId, Translation } from "../shared/translation.js";
+import {
+  NO_CONTENT_TEXT,
+  type AnthropicResponseBlock,
+  type AnthropicResponseMessage,
+} from "./anthropic-message.js";
+import { encodeAnthropicUsage } from "./anthropic-usage.js";
+import { toAnthropicStopReason } from "./map-anthropic-stop-reason.js";
+import { parseToolInput } from "./parse-tool-input.js";
+import { toAnthropicToolUseId } from "./to-anthropic-tool-use-id.js";
+
+export interface EncodeAnthropicOptions {
+  /** The model string the client sent (an alias), echoed back instead of the backend's id. */
+  requestedModel: string;
+  newId: NewId;
+  /** Send reasoning as a thinking block. Default true; the gateway may pass "did the client ask". */
+  includeThinking?: boolean;
+}
+
+/**
+ * Canonical response → Anthropic `Message` (API-SPEC §1.5): thinking first (with a synthetic signature
+ * Claude Code will echo back and we drop), text only when it has non-whitespace, then tool_use blocks
+ * with parsed `input`. Never zero blocks: see `NO_CONTENT_TEXT`.
+ */
+export function encodeAnthropicResponse(
+  response: CanonicalChatResponse,
+  options: EncodeAnthropicOptions,
+): Translation<AnthropicResponseMessage> {
+  const warnings: string[] = [];
+  const content: AnthropicResponseBlock[] = [];
+  if (options.includeThinking !== false && response.reasoning && response.reasoning.trim() !== "") {
+    content.push({ type: "thinking", thinking: response.reasoning, signature: options.newId("sig_") });
+  }
+  if (response.text.trim() !== "") content.push({ type: "text", text: response.text });
+  response.toolCalls.forEach((call, index) => {
+    const { input, problem } = parseToolInput(call.arguments);
+    if (problem) warnings.push(`tool call ${index} (${call.name}): ${problem}; sent {}`);
+    content.push({
+      type: "tool_use",
+      id: toAnthropicToolUseId(call.id, options.newId),
+      name: call.name,
+      input,
+    });
+  });
+  if (content.length === 0) content.push({ type: "text", text: NO_CONTENT_TEXT });
+
+  const stopReason = toAnthropicStopReason(response.finishReason.unified, {
+    hasToolUse: response.toolCalls.length > 0,
+    stopSequence: response.stopSequence,
+  });
+  return {
+    value: {
+      id: options.newId("msg_"),
+      type: "message",
+      role: "assistant",
+      model: options.requestedModel,
+      content,
+      stop_reason: stopReason,
+      stop_sequence: stopReason === "stop_sequence" ? (response.stopSequence ?? null) : null,
+      usage: encodeAnthropicUsage(response.usage),
+    },
+    warnings,
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./shared/index.js";
+export * from "./openai/index.js";
+export * from "./anthropic/index.js";

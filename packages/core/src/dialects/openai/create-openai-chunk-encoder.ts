@@ -1,0 +1,155 @@
+import type { ChatStreamEvent } from "../../canonical/chat-stream-event.js";
+import { ERROR_CODES, isErrorCode } from "../../errors/error-codes.js";
+import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
+import { toOpenAIFinishReason, type OpenAIFinishReason } from "./map-openai-finish-reason.js";
+import { openAIErrorObject, type OpenAIErrorBody } from "./render-openai-error.js";
+import { encodeOpenAIUsage, type OpenAIUsage } from "./openai-usage.js";
+
+export interface OpenAIChunkEncoderOptions {
+  id: string;
+  model: string;
+  /** Unix seconds. */
+  created: number;
+  /** The client's `stream_options.include_usage`. */
+  includeUsage: boolean;
+}
+
+export interface OpenAIChunkDelta {
+  role?: "assistant";
+  content?: string;
+  reasoning_content?: string;
+  tool_calls?: {
+    index: number;
+    id?: string;
+    type?: "function";
+    function: { name?: string; arguments: string };
+  }[];
+}
+
+export interface OpenAIChatChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices:
+    | [
+        {
+          index: 0;
+          delta: OpenAIChunkDelta;
+          logprobs: null;
+          finish_reason: OpenAIFinishReason | null;
+          stop_reason?: string;
+        },
+      ]
+    | [];
+  usage?: OpenAIUsage | null;
+}
+
+export type OpenAIStreamPayload = OpenAIChatChunk | OpenAIErrorBody;
+
+export interface OpenAIChunkEncoder {
+  /** Wire objects for one canonical event; frame each with `encodeSseData`, then end with `SSE_DONE`. */
+  encode(event: ChatStreamEvent): OpenAIStreamPayload[];
+}
+
+/**
+ * Canonical stream → `chat.completion.chunk`s as the openai SDK and Zed parse them (API-SPEC §2.4): role
+ * first, tool-call fragments always carrying `index`, `usage:null` on every chunk when usage was asked
+ * for and a final `choices:[]` usage chunk. Events out of order are dropped rather than sent.
+ */
+export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): OpenAIChunkEncoder {
+  let roleSent = false;
+  let finished = false;
+  let failed = false;
+  let usageSent = false;
+  const toolCalls = new Set<number>();
+
+  const chunk = (
+    delta: OpenAIChunkDelta,
+    finishReason: OpenAIFinishReason | null = null,
+    stopReason?: string,
+  ) => {
+    const value: OpenAIChatChunk = {
+      id: options.id,
+      object: "chat.completion.chunk",
+      created: options.created,
+      model: options.model,
+      choices: [
+        {
+          index: 0,
+          delta,
+          logprobs: null,
+          finish_reason: finishReason,
+          ...(stopReason === undefined ? {} : { stop_reason: stopReason }),
+        },
+      ],
+      ...(options.includeUsage ? { usage: null } : {}),
+    };
+    return value;
+  };
+  /** The role chunk goes first, whatever event arrives first. */
+  const withRole = (chunks: OpenAIStreamPayload[]): OpenAIStreamPayload[] => {
+    if (roleSent) return chunks;
+    roleSent = true;
+    return [chunk({ role: "assistant", content: "" }), ...chunks];
+  };
+
+  return {
+    encode(event) {
+      if (failed) return [];
+      if (finished && event.type !== "usage" && event.type !== "error") return [];
+      switch (event.type) {
+        case "start":
+          return withRole([]);
+        case "text-delta":
+          return withRole(event.text === "" ? [] : [chunk({ content: event.text })]);
+        case "reasoning-delta":
+          return withRole(event.text === "" ? [] : [chunk({ reasoning_content: event.text })]);
+        case "tool-call-start": {
+          if (toolCalls.has(event.index)) return [];
+          toolCalls.add(event.index);
+          const fragment = {
+            index: event.index,
+            id: event.id,
+            type: "function" as const,
+            function: { name: event.name, arguments: "" },
+          };
+          return withRole([chunk({ tool_calls: [fragment] })]);
+        }
+        case "tool-call-delta":
+          if (!toolCalls.has(event.index) || event.argumentsDelta === "") return [];
+          return [
+            chunk({ tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] }),
+          ];
+        case "finish": {
+          finished = true;
+          const unified = resolveFinishReason(event.finishReason.unified, toolCalls.size > 0);
+          const stopReason = unified === "stop_sequence" ? event.stopSequence : undefined;
+          return withRole([chunk({}, toOpenAIFinishReason(unified), stopReason)]);
+        }
+        case "usage":
+          if (!options.includeUsage || usageSent) return [];
+          usageSent = true;
+          return [
+            {
+              id: options.id,
+              object: "chat.completion.chunk",
+              created: options.created,
+              model: options.model,
+              choices: [],
+              usage: encodeOpenAIUsage(event.usage),
+            },
+          ];
+        case "error": {
+          failed = true;
+          const status = isErrorCode(event.code) ? ERROR_CODES[event.code].status : 500;
+          return [{ error: openAIErrorObject({ message: event.message, code: event.code, status }) }];
+        }
+        default: {
+          const unknown: never = event;
+          return unknown;
+        }
+      }
+    },
+  };
+}

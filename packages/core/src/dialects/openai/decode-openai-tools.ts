@@ -1,0 +1,41 @@
+import type { ToolDefinition } from "../../canonical/chat-request.js";
+import { CortexError } from "../../errors/cortex-error.js";
+import type { OpenAIChatRequest } from "./openai-chat-request-schema.js";
+
+const OPENAI_TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Without OpenAI's limits: Anthropic allows longer names (MCP's `mcp__server__tool`). */
+const ANY_TOOL_NAME = /^[a-zA-Z0-9_.:-]{1,256}$/;
+
+/** Function tools only; names checked and unique, so `tool_choice` and tool calls can refer to them. */
+export function decodeOpenAITools(
+  tools: OpenAIChatRequest["tools"],
+  enforceOpenAILimits: boolean,
+): ToolDefinition[] {
+  const pattern = enforceOpenAILimits ? OPENAI_TOOL_NAME : ANY_TOOL_NAME;
+  const seen = new Set<string>();
+  return (tools ?? []).map((tool, index) => {
+    const path = `tools[${index}]`;
+    if (tool.type !== "function") {
+      throw invalid(`${path}.type`, `only "function" tools are supported, got ${JSON.stringify(tool.type)}`);
+    }
+    const fn = tool.function;
+    if (!fn) throw invalid(`${path}.function`, "Field required");
+    if (!pattern.test(fn.name)) {
+      throw invalid(`${path}.function.name`, `must match ${pattern.source}, got ${JSON.stringify(fn.name)}`);
+    }
+    if (seen.has(fn.name))
+      throw invalid(`${path}.function.name`, `duplicate tool name ${JSON.stringify(fn.name)}`);
+    seen.add(fn.name);
+    return {
+      name: fn.name,
+      ...(fn.description ? { description: fn.description } : {}),
+      // OpenAI's documented default for a function without parameters.
+      parameters: fn.parameters ?? { type: "object", properties: {} },
+      ...(typeof fn.strict === "boolean" ? { strict: fn.strict } : {}),
+    };
+  });
+}
+
+function invalid(param: string, message: string): CortexError {
+  return new CortexError("invalid_request", `${param}: ${message}`, { param });
+}

@@ -1,0 +1,5 @@
+export * from "./translation.js";
+export * from "./rendered-error.js";
+export * from "./fold-system-messages.js";
+export * from "./merge-adjacent-messages.js";
+export * from "./format-issue-path.js";

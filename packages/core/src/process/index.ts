@@ -1,0 +1,1 @@
+export * from "./spawn-listening.js";

@@ -1,0 +1,88 @@
+import { hostname } from "node:os";
+import { describe, expect, it } from "vitest";
+import { defaultNeuronConfig, parseNeuronConfig } from "../../src/config/index.js";
+import { issuesOf } from "./config-issues.js";
+
+const parse = (text: string) => parseNeuronConfig(text, "neuron.toml", "/srv/neuron");
+
+describe("neuron.toml", () => {
+  it("fills every default, with paths under the base directory", () => {
+    expect(defaultNeuronConfig("/work")).toEqual({
+      name: hostname(),
+      listen: { host: "0.0.0.0", port: 13131 },
+      modelsDir: "/work/models",
+      cacheDir: "/work/models/.cortex-cache",
+      threads: 0,
+      parallel: 2,
+      contextSize: 8192,
+      memoryBudget: undefined,
+      memoryHeadroom: 0,
+      gpu: "auto",
+      gpuLayers: "auto",
+      queueLimit: 32,
+      authToken: undefined,
+      models: {},
+    });
+  });
+
+  it("normalizes values and resolves paths against the file's directory", () => {
+    const config = parse(`
+      name = "beast"
+      listen = "127.0.0.1:0"
+      models_dir = "../models"
+      cache_dir = "/var/cache/cortex"
+      memory_budget = "64MiB"
+      memory_headroom = "256MiB"
+      gpu = "cpu"
+      gpu_layers = "max"
+      auth_token = "t"
+      [models."Qwen/Qwen3-0.6B"]
+      gpu_layers = 0
+    `);
+    expect(config).toMatchObject({
+      name: "beast",
+      listen: { host: "127.0.0.1", port: 0 },
+      modelsDir: "/srv/models",
+      cacheDir: "/var/cache/cortex",
+      memoryBudget: 64 * 1024 ** 2,
+      memoryHeadroom: 256 * 1024 ** 2,
+      gpu: "cpu",
+      gpuLayers: "max",
+      authToken: "t",
+    });
+    expect(config.models["Qwen/Qwen3-0.6B"]).toEqual({
+      contextSize: undefined,
+      gpuLayers: 0,
+      parallel: undefined,
+    });
+    expect(Object.isFrozen(config.models)).toBe(true);
+  });
+
+  it("reports problems in per-model overrides with quoted keys in the path", () => {
+    expect(
+      issuesOf(() =>
+        parse(`
+          parallel = 65
+          gpu = "rocm"
+          gpu_layers = "all"
+          [models."org/model.gguf"]
+          context = 4096
+          parallel = 0
+        `),
+      ),
+    ).toEqual([
+      "neuron.toml: parallel: must be <= 64 (got 65)",
+      'neuron.toml: gpu: must be one of auto, cuda, vulkan, metal, cpu (got "rocm")',
+      'neuron.toml: gpu_layers: expected "auto", "max" or an integer >= 0 (got "all")',
+      'neuron.toml: models."org/model.gguf".parallel: must be >= 1 (got 0)',
+      'neuron.toml: models."org/model.gguf".context: unknown key (did you mean "context_size"?)',
+    ]);
+  });
+
+  it("reports an unknown top-level key and a bad memory size", () => {
+    expect(issuesOf(() => parse(`memory_budjet = "1GiB"\nmemory_headroom = -5`))).toEqual([
+      "neuron.toml: memory_headroom: invalid byte size -5 (expected a whole number of bytes >= 0)",
+      'neuron.toml: memory_budjet: unknown key (did you mean "memory_budget"?)',
+    ]);
+  });
+});

@@ -1,0 +1,348 @@
+import { describe, expect, it } from "vitest";
+import type { ChatStreamEvent, UnifiedFinishReason } from "../../src/canonical/index.js";
+import {
+  createAnthropicStreamEncoder,
+  createOpenAIStreamDecoder,
+  type AnthropicEvent,
+  type AnthropicStreamEncoder,
+} from "../../src/dialects/index.js";
+import { encodeSseEvent } from "../../src/sse/index.js";
+import { validateAnthropicSequence } from "./anthropic-sequence-validator.js";
+import { fixtureNames, readJsonl } from "./fixtures.js";
+
+function counterIds(): (prefix: string) => string {
+  let next = 0;
+  return (prefix) => `${prefix}${String(++next).padStart(4, "0")}`;
+}
+
+function encoder(
+  overrides: Partial<Parameters<typeof createAnthropicStreamEncoder>[0]> = {},
+): AnthropicStreamEncoder {
+  return createAnthropicStreamEncoder({
+    requestedModel: "claude-sonnet-5",
+    messageId: "msg_test",
+    inputTokensEstimate: 100,
+    newId: counterIds(),
+    ...overrides,
+  });
+}
+
+function run(events: readonly ChatStreamEvent[], target = encoder()): AnthropicEvent[] {
+  return [...events.flatMap((event) => target.push(event)), ...target.finish()];
+}
+
+const sse = (events: readonly AnthropicEvent[]) =>
+  events.map((e) => encodeSseEvent(e.event, e.data)).join("");
+
+describe("createAnthropicStreamEncoder: recorded backend streams", () => {
+  for (const name of fixtureNames("openai-streams")) {
+    it(`translates ${name}`, async () => {
+      const decoder = createOpenAIStreamDecoder();
+      const target = encoder();
+      const out: AnthropicEvent[] = [...target.ping()];
+      for (const chunk of readJsonl(`openai-streams/${name}`)) {
+        for (const event of decoder.push(chunk)) out.push(...target.push(event));
+      }
+      for (const event of decoder.end()) out.push(...target.push(event));
+      out.push(...target.finish());
+      expect(validateAnthropicSequence(out, { toolJson: true, complete: true })).toEqual([]);
+      await expect(sse(out)).toMatchFileSnapshot(
+        `__snapshots__/anthropic-stream/${name.replace(/\.jsonl$/, ".sse")}`,
+      );
+    });
+  }
+});
+
+describe("createAnthropicStreamEncoder: rules", () => {
+  const start: ChatStreamEvent = { type: "start", id: "x", model: "backend-id", created: 1 };
+
+  it("never opens a block for empty or whitespace-only text (empty-text-block regression)", () => {
+    const out = run([
+      start,
+      { type: "text-delta", text: "" },
+      { type: "text-delta", text: "\n\n" },
+      { type: "tool-call-start", index: 0, id: "call_1", name: "Glob" },
+      { type: "tool-call-delta", index: 0, argumentsDelta: '{"pattern":"*"}' },
+      { type: "text-delta", text: "  " },
+      { type: "text-delta", text: "done" },
+      { type: "finish", finishReason: { unified: "stop" } },
+    ]);
+    const starts = out.flatMap((e) => (e.event === "content_block_start" ? [e.data.content_block.type] : []));
+    expect(starts).toEqual(["tool_use", "text"]);
+    const texts = out.flatMap((e) =>
+      e.event === "content_block_delta" && e.data.delta.type === "text_delta" ? [e.data.delta.text] : [],
+    );
+    expect(texts).toEqual(["  done"]);
+  });
+
+  it("sends a placeholder instead of a message without blocks", () => {
+    const out = run([
+      start,
+      { type: "text-delta", text: " " },
+      { type: "finish", finishReason: { unified: "stop" } },
+    ]);
+    expect(out.map((e) => e.event)).toEqual([
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(out[2]).toMatchObject({ data: { delta: { text: "(no content)" } } });
+  });
+
+  it("fails a stream that ends without a finish and without content (checklist 78)", () => {
+    expect(run([start]).map((e) => e.event)).toEqual(["message_start", "error"]);
+    expect(run([]).map((e) => e.event)).toEqual(["error"]);
+  });
+
+  it("ends a stream without a finish but with content as end_turn", () => {
+    const out = run([start, { type: "text-delta", text: "partial" }]);
+    expect(out.at(-2)).toMatchObject({ data: { delta: { stop_reason: "end_turn" } } });
+  });
+
+  it("waits for usage after finish and reports it cumulatively", () => {
+    const target = encoder();
+    target.push(start);
+    target.push({ type: "text-delta", text: "hi" });
+    const atFinish = target.push({
+      type: "finish",
+      finishReason: { unified: "stop_sequence" },
+      stopSequence: "END",
+    });
+    expect(atFinish.map((e) => e.event)).toEqual(["content_block_stop"]);
+    const atUsage = target.push({
+      type: "usage",
+      usage: { promptTokens: 1000, completionTokens: 5, cachedPromptTokens: 800 },
+    });
+    expect(atUsage).toEqual([
+      {
+        event: "message_delta",
+        data: {
+          type: "message_delta",
+          delta: { stop_reason: "stop_sequence", stop_sequence: "END" },
+          usage: {
+            input_tokens: 200,
+            output_tokens: 5,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 800,
+          },
+        },
+      },
+      { event: "message_stop", data: { type: "message_stop" } },
+    ]);
+    expect(target.ended).toBe(true);
+    expect(target.finish()).toEqual([]);
+    expect(target.ping()).toEqual([]);
+    expect(target.fail("late", "api_error")).toEqual([]);
+  });
+
+  it("maps an error event to Anthropic's error types and stops", () => {
+    const target = encoder();
+    target.push(start);
+    expect(target.push({ type: "error", code: "queue_full", message: "Overloaded" })).toEqual([
+      { event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } },
+    ]);
+    expect(target.push({ type: "text-delta", text: "late" })).toEqual([]);
+  });
+
+  it("ping before anything sends message_start first; fail() sends a bare error", () => {
+    const target = encoder();
+    expect(target.ping().map((e) => e.event)).toEqual(["message_start", "ping"]);
+    expect(target.fail("boom", "api_error")).toEqual([
+      { event: "error", data: { type: "error", error: { type: "api_error", message: "boom" } } },
+    ]);
+  });
+
+  it("normalises tool ids, mints missing ones and sends {} for argument-less calls", () => {
+    const out = run([
+      start,
+      { type: "tool-call-start", index: 0, id: "functions.Bash:0", name: "Bash" },
+      { type: "tool-call-start", index: 1, id: "", name: "EnterPlanMode" },
+      { type: "finish", finishReason: { unified: "tool_calls" } },
+    ]);
+    const blocks = out.flatMap((e) => (e.event === "content_block_start" ? [e.data.content_block] : []));
+    expect(blocks).toEqual([
+      { type: "tool_use", id: "functions_Bash_0", name: "Bash", input: {} },
+      { type: "tool_use", id: "toolu_0001", name: "EnterPlanMode", input: {} },
+    ]);
+    const json = out.flatMap((e) =>
+      e.event === "content_block_delta" && e.data.delta.type === "input_json_delta"
+        ? [e.data.delta.partial_json]
+        : [],
+    );
+    expect(json).toEqual(["{}", "{}"]);
+  });
+
+  it("drops reasoning when thinking was not asked for", () => {
+    const out = run(
+      [start, { type: "reasoning-delta", text: "hmm" }, { type: "text-delta", text: "a" }],
+      encoder({ includeThinking: false }),
+    );
+    expect(out.filter((e) => e.event === "content_block_start")).toHaveLength(1);
+  });
+});
+
+// ── property test ──
+
+/** mulberry32: a seeded PRNG so failures reproduce. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const REASONS: UnifiedFinishReason[] = [
+  "stop",
+  "length",
+  "tool_calls",
+  "stop_sequence",
+  "content_filter",
+  "error",
+];
+const TEXTS = ["", " ", "\n\n", "Hello", " world", "多字节 🌍", "\t"];
+const IDS = ["call_1", "", "functions.Bash:0", "toolu_01X", "a b"];
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+/** Anything at all, in any order: the encoder must still only ever emit a valid sequence. */
+function chaoticEvent(random: () => number): ChatStreamEvent {
+  const roll = random();
+  if (roll < 0.05) return { type: "start", id: "x", model: "m", created: 0 };
+  if (roll < 0.3) return { type: "text-delta", text: pick(random, TEXTS) };
+  if (roll < 0.45) return { type: "reasoning-delta", text: pick(random, TEXTS) };
+  if (roll < 0.6)
+    return { type: "tool-call-start", index: Math.floor(random() * 3), id: pick(random, IDS), name: "T" };
+  if (roll < 0.8)
+    return {
+      type: "tool-call-delta",
+      index: Math.floor(random() * 3),
+      argumentsDelta: pick(random, ['{"a":', "1}", "", "{}"]),
+    };
+  if (roll < 0.9)
+    return {
+      type: "finish",
+      finishReason: { unified: pick(random, REASONS) },
+      ...(random() < 0.5 ? { stopSequence: "S" } : {}),
+    };
+  if (roll < 0.97)
+    return { type: "usage", usage: { promptTokens: 10, completionTokens: 3, cachedPromptTokens: 4 } };
+  return { type: "error", code: pick(random, ["no_capacity", "internal_error", "whatever"]), message: "m" };
+}
+
+/** A plausible generation: reasoning, text, sequential tool calls with valid JSON, pings, finish, usage. */
+function plausibleStream(random: () => number): ChatStreamEvent[] {
+  const events: ChatStreamEvent[] = [{ type: "start", id: "x", model: "m", created: 0 }];
+  const chunks = (kind: "text-delta" | "reasoning-delta") => {
+    const count = Math.floor(random() * 4);
+    for (let i = 0; i < count; i++) events.push({ type: kind, text: pick(random, TEXTS) });
+  };
+  if (random() < 0.5) chunks("reasoning-delta");
+  chunks("text-delta");
+  const calls = Math.floor(random() * 3);
+  for (let index = 0; index < calls; index++) {
+    events.push({ type: "tool-call-start", index, id: pick(random, IDS), name: "Read" });
+    const json = random() < 0.2 ? "" : JSON.stringify({ file_path: `/f${index}`, n: index, s: 'q"uote' });
+    let at = 0;
+    while (at < json.length) {
+      const step = 1 + Math.floor(random() * 7);
+      events.push({ type: "tool-call-delta", index, argumentsDelta: json.slice(at, at + step) });
+      at += step;
+    }
+  }
+  if (random() < 0.3) chunks("text-delta");
+  if (random() < 0.9)
+    events.push({ type: "finish", finishReason: { unified: pick(random, REASONS) }, stopSequence: "S" });
+  if (random() < 0.8) events.push({ type: "usage", usage: { promptTokens: 50, completionTokens: 7 } });
+  return events;
+}
+
+function drive(random: () => number, events: readonly ChatStreamEvent[]): AnthropicEvent[] {
+  const target = encoder();
+  const out: AnthropicEvent[] = [];
+  for (const event of events) {
+    if (random() < 0.1) out.push(...target.ping());
+    out.push(...target.push(event));
+  }
+  if (random() < 0.05) out.push(...target.fail("client gone", "api_error"));
+  out.push(...target.finish());
+  if (target.ended)
+    expect([
+      ...target.ping(),
+      ...target.finish(),
+      ...target.push(events[0] ?? { type: "text-delta", text: "x" }),
+    ]).toEqual([]);
+  return out;
+}
+
+describe("createAnthropicStreamEncoder: property", () => {
+  it("emits a valid sequence for 2000 chaotic canonical streams", () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const random = prng(seed);
+      const events = Array.from({ length: Math.floor(random() * 25) }, () => chaoticEvent(random));
+      const problems = validateAnthropicSequence(drive(random, events), { complete: true });
+      expect({ seed, problems }).toEqual({ seed, problems: [] });
+    }
+  });
+
+  it("emits valid sequences with complete tool JSON for 2000 plausible streams", () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const random = prng(seed * 7919);
+      const problems = validateAnthropicSequence(drive(random, plausibleStream(random)), {
+        complete: true,
+        toolJson: true,
+      });
+      expect({ seed, problems }).toEqual({ seed, problems: [] });
+    }
+  });
+
+  it("the validator itself rejects the classic mistakes", () => {
+    const start = {
+      event: "message_start",
+      data: {
+        type: "message_start",
+        message: {
+          id: "m",
+          type: "message",
+          role: "assistant",
+          model: "x",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 0, output_tokens: 0 },
+        },
+      },
+    };
+    const problems = validateAnthropicSequence(
+      [
+        start,
+        {
+          event: "content_block_start",
+          data: { type: "content_block_start", index: 1, content_block: { type: "text", text: "" } },
+        },
+        { event: "content_block_stop", data: { type: "content_block_stop", index: 1 } },
+        {
+          event: "message_delta",
+          data: { type: "message_delta", delta: { stop_reason: "tool_use", stop_sequence: null }, usage: {} },
+        },
+      ],
+      { complete: true },
+    );
+    expect(problems).toEqual([
+      "#1 content_block_start: index 1, expected 0",
+      "#2 content_block_stop: stop for 1, open block is 0",
+      "#2 content_block_stop: empty or whitespace-only text block",
+      "#3 message_delta: stop_reason tool_use with 0 tool_use blocks",
+      "#3 message_delta: usage missing",
+      "#4 end: stream did not end with message_stop or error",
+    ]);
+  });
+});

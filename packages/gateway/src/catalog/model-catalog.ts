@@ -1,0 +1,82 @@
+import type { ModelsConfig, NeuronModel } from "@cortex/core";
+import type { NodeReport } from "../routing/to-node-snapshot.js";
+
+export interface CatalogPlacement {
+  node: string;
+  state: NeuronModel["state"];
+  in_flight: number;
+  context_length: number | null;
+}
+
+export interface CatalogEntry {
+  id: string;
+  /** Set for alias entries: the model id the alias resolves to. */
+  alias_of: string | null;
+  architecture: string | null;
+  quantization: string | null;
+  parameters: number | null;
+  context_length: number | null;
+  /** "loaded" when loaded anywhere, else the most advanced state across nodes. */
+  state: NeuronModel["state"];
+  loaded_on: string[];
+  nodes: CatalogPlacement[];
+}
+
+const STATE_RANK: Record<NeuronModel["state"], number> = {
+  loaded: 5,
+  loading: 4,
+  converting: 3,
+  unloading: 2,
+  unloaded: 1,
+  failed: 0,
+};
+
+/**
+ * Pure: every model any available node can serve, merged across nodes, plus the models.toml aliases of
+ * those models (wildcard aliases are routing rules, not catalogue entries).
+ */
+export function buildCatalog(reports: readonly NodeReport[], models: ModelsConfig): CatalogEntry[] {
+  const byId = new Map<string, { model: NeuronModel; nodes: CatalogPlacement[] }>();
+  for (const report of reports) {
+    if (report.state === "down") continue;
+    for (const model of report.models) {
+      if (model.state === "failed" && model.error !== null && model.parameters === null) continue;
+      const placement: CatalogPlacement = {
+        node: report.name,
+        state: model.state,
+        in_flight: model.in_flight,
+        context_length: model.context_length,
+      };
+      const entry = byId.get(model.id);
+      if (entry) entry.nodes.push(placement);
+      else byId.set(model.id, { model, nodes: [placement] });
+    }
+  }
+  const entries: CatalogEntry[] = [];
+  for (const [id, { model, nodes }] of [...byId].sort(([a], [b]) => a.localeCompare(b))) {
+    const state = nodes.reduce<NeuronModel["state"]>(
+      (best, placement) => (STATE_RANK[placement.state] > STATE_RANK[best] ? placement.state : best),
+      "failed",
+    );
+    const loadedOn = nodes
+      .filter((placement) => placement.state === "loaded")
+      .map((placement) => placement.node);
+    const base: CatalogEntry = {
+      id,
+      alias_of: null,
+      architecture: model.architecture,
+      quantization: model.quantization,
+      parameters: model.parameters,
+      context_length: Math.max(0, ...nodes.map((placement) => placement.context_length ?? 0)) || null,
+      state,
+      loaded_on: loadedOn,
+      nodes,
+    };
+    entries.push(base);
+    const profile = models.models.find((candidate) => candidate.id === id);
+    for (const alias of profile?.aliases ?? []) {
+      if (!alias.endsWith("*")) entries.push({ ...base, id: alias, alias_of: id });
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,246 @@
+import type { Readable } from "node:stream";
+import {
+  LifecycleResponseSchema,
+  NeuronInfoSchema,
+  NeuronModelsResponseSchema,
+  TokenizeResponseSchema,
+  type CortexError,
+  type LoadRequest,
+  type NeuronInfo,
+  type NeuronModel,
+  type NeuronModelsResponse,
+  type TokenizeRequest,
+  type TokenizeResponse,
+  type UnloadRequest,
+} from "@cortex/core";
+import { Pool, type Dispatcher } from "undici";
+import type { z } from "zod";
+import { mapBodyErrors } from "./map-body-errors.js";
+import { parseNeuronResponse } from "./parse-neuron-response.js";
+import { readNeuronError } from "./read-neuron-error.js";
+import { toNeuronError } from "./to-neuron-error.js";
+
+/** Milliseconds; the same fields as `CortexConfig["timeouts"]`. */
+export interface NeuronTimeouts {
+  readonly connect: number;
+  /** Until response headers: covers prompt processing on inference routes. */
+  readonly firstByte: number;
+  /** Between body chunks. */
+  readonly idle: number;
+  /** Until headers on routes that wait for a model load (load, unload, tokenize). */
+  readonly load: number;
+}
+
+export interface NeuronClientOptions {
+  readonly name: string;
+  /** Base URL; a path prefix (a neuron behind a reverse proxy) is kept. */
+  readonly endpoint: string;
+  /** Sent as `Authorization: Bearer`. */
+  readonly token?: string | undefined;
+  readonly timeouts: NeuronTimeouts;
+  /** Sockets to this neuron: every concurrent stream holds one (no pipelining). */
+  readonly connections?: number;
+}
+
+export interface NeuronRequest {
+  readonly method: "GET" | "POST";
+  /** Starts with `/`, relative to the endpoint. */
+  readonly path: string;
+  readonly body?: string | Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal;
+}
+
+export interface NeuronResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Unbuffered; errors arrive as CortexErrors; destroying it aborts the upstream request. */
+  readonly body: Readable;
+}
+
+const DEFAULT_CONNECTIONS = 64;
+/** Error bodies are small envelopes; a bigger one is something else (an HTML page) and is cut. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+/**
+ * Headers the neuron hop owns. The client's own credentials must never reach a neuron, and undici sets
+ * framing headers itself (a forwarded content-length that disagrees with the body is an error).
+ */
+const HOP_HEADERS = new Set([
+  "authorization",
+  "x-api-key",
+  "host",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "upgrade",
+  "proxy-authorization",
+]);
+
+/**
+ * The gateway's connection to one neuron: one keep-alive pool, explicit timeouts, the shared token, and
+ * every failure turned into a CortexError that names the node.
+ */
+export class NeuronClient {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #authorization: string | undefined;
+  readonly #timeouts: NeuronTimeouts;
+
+  constructor(options: NeuronClientOptions) {
+    const url = new URL(options.endpoint);
+    this.name = options.name;
+    this.endpoint = options.endpoint;
+    this.#basePath = url.pathname.replace(/\/+$/, "");
+    this.#authorization = options.token === undefined ? undefined : `Bearer ${options.token}`;
+    this.#timeouts = options.timeouts;
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections ?? DEFAULT_CONNECTIONS,
+      // A long generation must never queue a status poll behind it on the same socket.
+      pipelining: 1,
+      connectTimeout: options.timeouts.connect,
+      headersTimeout: options.timeouts.firstByte,
+      bodyTimeout: options.timeouts.idle,
+    });
+  }
+
+  info(signal: AbortSignal): Promise<NeuronInfo> {
+    return this.#json("GET", "/info", undefined, NeuronInfoSchema, signal, this.#timeouts.firstByte);
+  }
+
+  models(signal: AbortSignal): Promise<NeuronModelsResponse> {
+    return this.#json(
+      "GET",
+      "/models",
+      undefined,
+      NeuronModelsResponseSchema,
+      signal,
+      this.#timeouts.firstByte,
+    );
+  }
+
+  /** Resolves with the model's fresh report once it is loaded (the neuron joins a load already running). */
+  async load(request: LoadRequest, signal: AbortSignal): Promise<NeuronModel> {
+    const response = await this.#json(
+      "POST",
+      "/models/load",
+      request,
+      LifecycleResponseSchema,
+      signal,
+      this.#timeouts.load,
+    );
+    return response.model;
+  }
+
+  /** The neuron waits for the model's in-flight requests unless `force`, hence the load timeout. */
+  async unload(request: UnloadRequest, signal: AbortSignal): Promise<NeuronModel> {
+    const response = await this.#json(
+      "POST",
+      "/models/unload",
+      request,
+      LifecycleResponseSchema,
+      signal,
+      this.#timeouts.load,
+    );
+    return response.model;
+  }
+
+  /** Loads a cold model on demand on the neuron (the tokenizer lives in the weights), hence the load timeout. */
+  tokenize(request: TokenizeRequest, signal: AbortSignal): Promise<TokenizeResponse> {
+    return this.#json("POST", "/tokenize", request, TokenizeResponseSchema, signal, this.#timeouts.load);
+  }
+
+  /**
+   * The proxy's primitive: resolves at response headers with the body still streaming. Any status comes
+   * back as is; turn a non-2xx one into a CortexError with `readError`.
+   */
+  async request(request: NeuronRequest): Promise<NeuronResponse> {
+    const response = await this.#send(request, this.#timeouts.firstByte);
+    const toError = (error: unknown): CortexError => toNeuronError(this.name, error, request.signal);
+    return {
+      statusCode: response.statusCode,
+      headers: response.headers,
+      body: mapBodyErrors(response.body, toError),
+    };
+  }
+
+  /** Reads a non-2xx response's (small) body and maps the neuron's error envelope. */
+  async readError(response: NeuronResponse): Promise<CortexError> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > ERROR_BODY_LIMIT) break;
+      }
+    } catch (error) {
+      return toNeuronError(this.name, error);
+    } finally {
+      response.body.destroy();
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    return readNeuronError(this.name, response.statusCode, text, response.headers["retry-after"]);
+  }
+
+  /** Aborts everything in flight and closes the sockets. */
+  async close(): Promise<void> {
+    if (!this.#pool.destroyed) await this.#pool.destroy();
+  }
+
+  /** Lets requests in flight finish, then closes (a config reload replacing this client). */
+  async drain(): Promise<void> {
+    if (!this.#pool.closed && !this.#pool.destroyed) await this.#pool.close();
+  }
+
+  async #json<T extends z.ZodType>(
+    method: NeuronRequest["method"],
+    path: string,
+    payload: unknown,
+    schema: T,
+    signal: AbortSignal,
+    headersTimeout: number,
+  ): Promise<z.output<T>> {
+    const body = payload === undefined ? undefined : JSON.stringify(payload);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await this.#send({ method, path, body, headers, signal }, headersTimeout);
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw toNeuronError(this.name, error, signal);
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw readNeuronError(this.name, response.statusCode, text, response.headers["retry-after"]);
+    }
+    return parseNeuronResponse(this.name, `${method} ${path}`, schema, text);
+  }
+
+  async #send(request: NeuronRequest, headersTimeout: number): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.#pool.request({
+        method: request.method,
+        path: this.#basePath + request.path,
+        headers: this.#headers(request.headers),
+        body: request.body ?? null,
+        signal: request.signal,
+        headersTimeout,
+        bodyTimeout: this.#timeouts.idle,
+      });
+    } catch (error) {
+      throw toNeuronError(this.name, error, request.signal);
+    }
+  }
+
+  #headers(given: Readonly<Record<string, string>> = {}): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(given)) {
+      if (!HOP_HEADERS.has(name.toLowerCase())) headers[name] = value;
+    }
+    if (this.#authorization !== undefined) headers.authorization = this.#authorization;
+    return headers;
+  }
+}

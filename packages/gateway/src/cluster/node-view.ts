@@ -1,0 +1,27 @@
+import type { DeepReadonly, ErrorCode, NeuronInfo, NeuronModel } from "@cortex/core";
+
+/** `degraded`: recent polls failed but not yet `downAfter` in a row, so its last report still stands. */
+export type NodeState = "up" | "degraded" | "down";
+
+export interface NodeError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** The gateway's frozen view of one neuron, as of its last poll. */
+export interface NodeView {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly state: NodeState;
+  /** The last `/info` answer; kept while down so the dashboard can still show the hardware. */
+  readonly info: DeepReadonly<NeuronInfo> | null;
+  /** What the node reports it can serve and has loaded; empty while down. */
+  readonly models: readonly DeepReadonly<NeuronModel>[];
+  /** Epoch ms of the last successful poll; null until the node first answers. */
+  readonly lastSeen: number | null;
+  /** Consecutive failed polls. */
+  readonly failures: number;
+  readonly lastError: NodeError | null;
+}
+
+export type TransitionListener = (node: NodeView, from: NodeState, to: NodeState, reason: string) => void;

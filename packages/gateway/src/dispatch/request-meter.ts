@@ -1,0 +1,69 @@
+import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
+
+export type Dialect = "openai" | "anthropic";
+
+/**
+ * Times one client request and records it once: TTFT from the moment a node with the model loaded
+ * took the request (so cold-load time is not silently inside it), decode rate after the first token.
+ */
+export class RequestMeter {
+  readonly #metrics: GatewayMetrics;
+  readonly #now: () => number;
+  readonly #dialect: Dialect;
+  readonly #started: number;
+  #model = "unknown";
+  #node = "none";
+  #sentAt: number | undefined;
+  #firstTokenAt: number | undefined;
+  #promptTokens = 0;
+  #completionTokens = 0;
+  #done = false;
+
+  constructor(metrics: GatewayMetrics, now: () => number, dialect: Dialect) {
+    this.#metrics = metrics;
+    this.#now = now;
+    this.#dialect = dialect;
+    this.#started = now();
+  }
+
+  model(model: string): void {
+    this.#model = model;
+  }
+
+  routed(node: string, coldLoadMs: number): void {
+    this.#node = node;
+    this.#sentAt = this.#now();
+    this.#metrics.queueWait.observe({ model: this.#model }, (this.#sentAt - this.#started) / 1000);
+    if (coldLoadMs > 0) this.#metrics.coldLoadWait.observe({ model: this.#model }, coldLoadMs / 1000);
+  }
+
+  token(): void {
+    this.#firstTokenAt ??= this.#now();
+  }
+
+  usage(promptTokens: number, completionTokens: number): void {
+    this.#promptTokens = promptTokens;
+    this.#completionTokens = completionTokens;
+  }
+
+  finish(status: number): void {
+    if (this.#done) return;
+    this.#done = true;
+    const end = this.#now();
+    const labels = { model: this.#model, node: this.#node, dialect: this.#dialect };
+    this.#metrics.requests.inc({ ...labels, status: String(status) });
+    this.#metrics.requestDuration.observe(
+      { ...labels, status: String(status) },
+      (end - this.#started) / 1000,
+    );
+    if (this.#promptTokens > 0) this.#metrics.promptTokens.inc(labels, this.#promptTokens);
+    if (this.#completionTokens > 0) this.#metrics.completionTokens.inc(labels, this.#completionTokens);
+    if (this.#firstTokenAt !== undefined && this.#sentAt !== undefined) {
+      this.#metrics.timeToFirstToken.observe(labels, (this.#firstTokenAt - this.#sentAt) / 1000);
+      const seconds = (end - this.#firstTokenAt) / 1000;
+      if (this.#completionTokens > 1 && seconds > 0) {
+        this.#metrics.decodeRate.observe(labels, (this.#completionTokens - 1) / seconds);
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+export type ClientDialect = "openai" | "anthropic";
+
+/** Which envelope a route's errors use: the Messages API speaks Anthropic, everything else OpenAI. */
+export function dialectOfPath(url: string): ClientDialect {
+  const path = url.split("?")[0] ?? url;
+  return /\/v1\/messages(\/|$)/.test(path) ? "anthropic" : "openai";
+}
+
+/** `GET /v1/models` answers in the Anthropic shape for Anthropic clients (API-CHECKLIST item 10). */
+export function wantsAnthropicShape(headers: IncomingHttpHeaders): boolean {
+  return headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined;
+}

@@ -1,0 +1,117 @@
+import { CortexError } from "@cortex/core";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { proxyOpenAI } from "../dispatch/proxy-openai.js";
+import { requireKey } from "./auth.js";
+import { gatewayErrorHandler } from "./error-handler.js";
+import type { GatewayContext } from "./gateway-context.js";
+import { adminLoad, adminPin, adminUnload, decisions, fleet } from "./routes/admin.js";
+import { getModel, listModels } from "./routes/models.js";
+
+type Handler = (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => unknown;
+type Access = "public" | "client" | "admin";
+
+/** The gateway's whole HTTP surface; extra routes (Anthropic, dashboard) register through `extraRoutes`. */
+export interface GatewayRoute {
+  method: "GET" | "POST";
+  url: string;
+  access: Access;
+  handler: Handler;
+}
+
+const ROUTES: readonly GatewayRoute[] = [
+  { method: "GET", url: "/health", access: "public", handler: () => ({ status: "ok" }) },
+  { method: "GET", url: "/v1/models", access: "client", handler: (ctx, request) => listModels(ctx, request) },
+  {
+    method: "GET",
+    url: "/v1/models/:id",
+    access: "client",
+    handler: (ctx, request) => getModel(ctx, request as FastifyRequest<{ Params: { id: string } }>),
+  },
+  {
+    method: "POST",
+    url: "/v1/chat/completions",
+    access: "client",
+    handler: (ctx, request, reply) => proxyOpenAI(ctx, request, reply, "/v1/chat/completions"),
+  },
+  {
+    method: "POST",
+    url: "/v1/completions",
+    access: "client",
+    handler: (ctx, request, reply) => proxyOpenAI(ctx, request, reply, "/v1/completions"),
+  },
+  {
+    method: "POST",
+    url: "/v1/embeddings",
+    access: "client",
+    handler: (ctx, request, reply) => proxyOpenAI(ctx, request, reply, "/v1/embeddings"),
+  },
+  { method: "GET", url: "/admin/fleet", access: "admin", handler: (ctx) => fleet(ctx) },
+  {
+    method: "GET",
+    url: "/admin/decisions",
+    access: "admin",
+    handler: (ctx, request) => decisions(ctx, request),
+  },
+  { method: "POST", url: "/admin/models/load", access: "admin", handler: adminLoad },
+  { method: "POST", url: "/admin/models/unload", access: "admin", handler: adminUnload },
+  {
+    method: "POST",
+    url: "/admin/models/pin",
+    access: "admin",
+    handler: (ctx, request) => adminPin(ctx, request, true),
+  },
+  {
+    method: "POST",
+    url: "/admin/models/unpin",
+    access: "admin",
+    handler: (ctx, request) => adminPin(ctx, request, false),
+  },
+];
+
+export interface GatewayAppOptions {
+  bodyLimit: number;
+  logger: FastifyInstance["log"] | false;
+  extraRoutes?: readonly GatewayRoute[];
+}
+
+export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    disableRequestLogging: true,
+    requestTimeout: 0,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && given.length > 0 && given.length <= 128 ? given : ctx.newId("req_");
+    },
+    // ANTHROPIC_BASE_URL / OPENAI_BASE_URL may carry a path prefix (http://gw/anthropic): serve /v1 under any.
+    rewriteUrl: (request) => stripPrefix(request.url ?? "/"),
+  });
+  app.setErrorHandler(gatewayErrorHandler);
+  app.setNotFoundHandler((request) => {
+    throw new CortexError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
+  });
+  const routes = [...ROUTES, ...(options.extraRoutes ?? [])];
+  const access = new Map(routes.map((route) => [`${route.method} ${route.url}`, route.access]));
+  app.addHook("onRequest", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+    void reply.header("request-id", request.id);
+    const level = access.get(`${request.method} ${request.routeOptions.url ?? ""}`) ?? "client";
+    if (level === "admin" && ctx.adminKey !== undefined)
+      requireKey(request.headers, [ctx.adminKey], "admin key");
+    if (level === "client" && ctx.apiKeys.length > 0) requireKey(request.headers, ctx.apiKeys, "API key");
+  });
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: (request, reply) => route.handler(ctx, request, reply),
+    });
+  }
+  return app;
+}
+
+function stripPrefix(url: string): string {
+  const index = url.indexOf("/v1/");
+  return index > 0 ? url.slice(index) : url;
+}

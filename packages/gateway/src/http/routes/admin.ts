@@ -1,0 +1,59 @@
+import { CortexError } from "@cortex/core";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { abortOnDisconnect } from "../../dispatch/abort-on-disconnect.js";
+import type { GatewayContext } from "../gateway-context.js";
+
+const ModelActionSchema = z.object({ model: z.string().min(1), node: z.string().min(1).optional() });
+
+function parseAction(body: unknown): z.infer<typeof ModelActionSchema> {
+  const parsed = ModelActionSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CortexError(
+      "invalid_request",
+      `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  return parsed.data;
+}
+
+export function fleet(ctx: GatewayContext): unknown {
+  return ctx.fleet();
+}
+
+export function decisions(ctx: GatewayContext, request: FastifyRequest): unknown {
+  const limit = Number((request.query as { limit?: string }).limit ?? 100);
+  return { decisions: ctx.decisions.list(Number.isFinite(limit) && limit > 0 ? limit : 100) };
+}
+
+export async function adminLoad(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const action = parseAction(request.body);
+  const id = ctx.resolveModel(action.model).id;
+  const disconnect = abortOnDisconnect(reply.raw);
+  await ctx.scheduler.load(id, action.node, request.id, disconnect.signal);
+  return { model: id, loaded_on: ctx.catalog().find((entry) => entry.id === id)?.loaded_on ?? [] };
+}
+
+export async function adminUnload(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const action = parseAction(request.body);
+  const id = ctx.resolveModel(action.model).id;
+  const disconnect = abortOnDisconnect(reply.raw);
+  const nodes = await ctx.scheduler.unload(id, action.node, request.id, disconnect.signal);
+  return { model: id, unloaded_from: nodes };
+}
+
+export function adminPin(ctx: GatewayContext, request: FastifyRequest, pinned: boolean): unknown {
+  const action = parseAction(request.body);
+  const id = ctx.resolveModel(action.model).id;
+  ctx.scheduler.setPinned(id, pinned, request.id);
+  return { model: id, pinned };
+}

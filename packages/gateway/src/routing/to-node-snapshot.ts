@@ -1,0 +1,49 @@
+import type { NeuronInfo, NeuronModel } from "@cortex/core";
+import type { NodeHealth, NodeSnapshot } from "./fleet-snapshot.js";
+
+/** What the gateway's profiles (models.toml, runtime pins) say about one model. */
+export interface ModelPolicy {
+  readonly pinned: boolean;
+  readonly priority: number;
+  /** Omit for any node. */
+  readonly allowedNodes?: readonly string[];
+}
+
+export interface NodeReport {
+  readonly name: string;
+  readonly state: NodeHealth;
+  /** The node's last `/info` and `/models`; null when it never answered. */
+  readonly info: Pick<NeuronInfo, "memory"> | null;
+  readonly models: readonly NeuronModel[];
+}
+
+/** Joins a node's own report with the gateway's profiles into the snapshot the policies read. */
+export function toNodeSnapshot(report: NodeReport, policyOf: (modelId: string) => ModelPolicy): NodeSnapshot {
+  const memory = report.info?.memory ?? { total: 0, used: 0, free: 0, headroom: 0 };
+  return Object.freeze({
+    name: report.name,
+    state: report.state,
+    memory: Object.freeze({
+      total: memory.total,
+      used: memory.used,
+      free: memory.free,
+      headroom: memory.headroom,
+    }),
+    models: Object.freeze(
+      report.models.map((model) => {
+        const policy = policyOf(model.id);
+        return Object.freeze({
+          id: model.id,
+          state: model.state,
+          memoryEstimate: model.memory_estimate,
+          lastUsed: model.last_used,
+          inFlight: model.in_flight,
+          queued: model.queued,
+          pinned: policy.pinned,
+          priority: policy.priority,
+          allowed: policy.allowedNodes?.includes(report.name) ?? true,
+        });
+      }),
+    ),
+  });
+}

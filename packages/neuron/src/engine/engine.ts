@@ -1,0 +1,101 @@
+import type {
+  Backend,
+  CanonicalChatRequest,
+  ChatStreamEvent,
+  FinishReason,
+  ToolCall,
+  Usage,
+} from "@cortex/core";
+
+/**
+ * The seam between the neuron and an inference library. The node-llama-cpp engine is the real one; the
+ * fake engine implements the same contract for fault injection and fast tests.
+ */
+export interface Engine {
+  readonly name: string;
+  discover(): Promise<EngineDiscovery>;
+  /** Reads a model file's metadata without loading weights. Never throws for a bad file: it says why. */
+  inspect(path: string): Promise<ModelInspection>;
+  /** Bytes a load with these options is expected to take on this node's memory (VRAM on GPU, else RAM). */
+  estimateMemory(path: string, options: EstimateOptions): Promise<number>;
+  load(path: string, options: LoadOptions): Promise<EngineModel>;
+  dispose(): Promise<void>;
+}
+
+export interface EngineDiscovery {
+  backend: Backend;
+  gpus: { index: number; name: string; vramTotal: number; vramFree: number }[];
+  /** Total and free memory models can be placed in: VRAM on GPU backends, RAM on CPU. */
+  deviceMemory: { total: number; free: number };
+}
+
+export type ModelInspection =
+  | {
+      ok: true;
+      architecture: string;
+      quantization: string | null;
+      parameters: number | null;
+      trainContextLength: number | null;
+      fileSize: number;
+    }
+  | { ok: false; reason: string; architecture: string | null; fileSize: number };
+
+export interface EstimateOptions {
+  contextSize: number;
+  sequences: number;
+  gpuLayers: number | "auto" | "max";
+}
+
+export interface LoadOptions extends EstimateOptions {
+  signal?: AbortSignal;
+  /** 0..1 as weights load. */
+  onProgress?: (progress: number) => void;
+}
+
+export interface GenerateOptions {
+  signal: AbortSignal;
+  onEvent: (event: ChatStreamEvent) => void;
+  /**
+   * Test-only: force a call of this tool (or of any tool with "*") by steering the first tokens into the
+   * chat wrapper's function-call prefix. Random weights never call tools on their own.
+   */
+  forceToolCall?: string;
+}
+
+export interface ChatResult {
+  text: string;
+  reasoning?: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  stopSequence?: string;
+  usage: Usage;
+  /** Prompt tokens actually evaluated (the rest came from the sequence's KV cache). */
+  evaluatedPromptTokens: number;
+}
+
+export interface CompletionRequest {
+  prompt: string;
+  maxTokens?: number;
+  stop: string[];
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+}
+
+export interface EngineModel {
+  /** Tokens per sequence. */
+  readonly contextSize: number;
+  /** Bytes the loaded model and its context take. */
+  readonly memoryUsage: number;
+  /** Requests waiting for a free sequence. */
+  readonly queued: number;
+  chat(request: CanonicalChatRequest, options: GenerateOptions): Promise<ChatResult>;
+  complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult>;
+  embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }>;
+  /** Tokens of the prompt exactly as the model would see it (chat template, tools included). */
+  tokenizeChat(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[];
+  tokenize(text: string): number[];
+  /** Callers must have aborted and awaited every generation first (NODE-LLAMA-CPP-NOTES §7.6). */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,254 @@
+import {
+  CortexError,
+  type CanonicalChatRequest,
+  type ChatStreamEvent,
+  type FinishReason,
+  type ToolCall,
+} from "@cortex/core";
+import type { ChatResult, CompletionRequest, EngineModel, GenerateOptions } from "../engine.js";
+import { SequencePool } from "../sequence-pool.js";
+import { abortableDelay, untilAborted } from "./abortable-delay.js";
+import type { FakeModelKnobs } from "./fake-model-knobs.js";
+import { fakeEmbedding, fakeTokenIds, fakeWords, messagesText } from "./fake-tokens.js";
+import { StopSequenceFilter } from "./stop-sequence-filter.js";
+
+export interface FakeModelOptions {
+  contextSize: number;
+  sequences: number;
+  queueLimit: number;
+  onDispose: (model: FakeModel, busySequences: number) => void;
+}
+
+interface FakeSequence {
+  tokens: number[];
+}
+
+/** What the real engine gives max_tokens when a request does not say; small so fake tests stay fast. */
+const DEFAULT_MAX_TOKENS = 16;
+/** The forced call's arguments, streamed in two deltas like a grammar-driven call. */
+const TOOL_ARGUMENT_DELTAS = ['{"arg":', '"x"}'];
+
+/**
+ * A loaded fake model: deterministic output, real sequence pool (so concurrency and queue_full behave
+ * like node-llama-cpp), and the timing/stall knobs of its model file.
+ */
+export class FakeModel implements EngineModel {
+  readonly knobs: FakeModelKnobs;
+  readonly contextSize: number;
+  readonly #pool: SequencePool<FakeSequence>;
+  readonly #sequences: number;
+  readonly #disposal = new AbortController();
+  readonly #onDispose: FakeModelOptions["onDispose"];
+  #callIds = 0;
+
+  constructor(knobs: FakeModelKnobs, options: FakeModelOptions) {
+    this.knobs = knobs;
+    this.contextSize = options.contextSize;
+    this.#sequences = options.sequences;
+    const sequences = Array.from({ length: options.sequences }, (): FakeSequence => ({ tokens: [] }));
+    this.#pool = new SequencePool(sequences, (sequence) => sequence.tokens, options.queueLimit);
+    this.#onDispose = options.onDispose;
+  }
+
+  get memoryUsage(): number {
+    return this.knobs.memory;
+  }
+
+  get queued(): number {
+    return this.#pool.queued;
+  }
+
+  /** Sequences generating right now. */
+  get busy(): number {
+    return this.#sequences - this.#pool.free;
+  }
+
+  get disposed(): boolean {
+    return this.#disposal.signal.aborted;
+  }
+
+  tokenize(text: string): number[] {
+    return fakeTokenIds(text);
+  }
+
+  tokenizeChat(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[] {
+    return fakeTokenIds(messagesText(request.messages));
+  }
+
+  async chat(request: CanonicalChatRequest, options: GenerateOptions): Promise<ChatResult> {
+    const tool = this.#forcedTool(request, options.forceToolCall);
+    return this.#generate(this.tokenizeChat(request), request.maxTokens, request.stop, tool, options);
+  }
+
+  async complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult> {
+    return this.#generate(this.tokenize(request.prompt), request.maxTokens, request.stop, undefined, options);
+  }
+
+  async embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }> {
+    this.#assertUsable();
+    let promptTokens = 0;
+    const vectors: number[][] = [];
+    for (const input of inputs) {
+      signal.throwIfAborted();
+      const tokens = fakeWords(input).length;
+      if (tokens > this.contextSize) {
+        throw new CortexError(
+          "context_length_exceeded",
+          `input is too long: ${tokens} tokens > ${this.contextSize} maximum`,
+          { param: "input" },
+        );
+      }
+      promptTokens += tokens;
+      vectors.push(fakeEmbedding(input));
+    }
+    return { vectors, promptTokens };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    const busy = this.busy;
+    // A real context disposed mid-generation can hang or crash (NOTES §7.6); here it only fails loudly.
+    this.#disposal.abort(
+      Object.assign(new Error("fake model disposed during generation"), { name: "DisposedError" }),
+    );
+    this.#onDispose(this, busy);
+  }
+
+  async #generate(
+    prompt: number[],
+    maxTokens: number | undefined,
+    stop: readonly string[],
+    tool: string | undefined,
+    options: GenerateOptions,
+  ): Promise<ChatResult> {
+    this.#assertUsable();
+    if (prompt.length > this.contextSize) {
+      throw new CortexError(
+        "context_length_exceeded",
+        `prompt is too long: ${prompt.length} tokens > ${this.contextSize} maximum`,
+        { param: "messages" },
+      );
+    }
+    const signal = AbortSignal.any([options.signal, this.#disposal.signal]);
+    const lease = await this.#pool.acquire(prompt, signal);
+    try {
+      const limit = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - prompt.length);
+      const output =
+        tool === undefined
+          ? await this.#text(limit, stop, signal, options.onEvent)
+          : await this.#toolCall(tool, signal, options.onEvent);
+      lease.sequence.tokens = [...prompt, ...fakeTokenIds(output.text)];
+      return {
+        text: output.text,
+        toolCalls: output.toolCalls,
+        finishReason: output.finishReason,
+        ...(output.stopSequence === undefined ? {} : { stopSequence: output.stopSequence }),
+        usage: {
+          promptTokens: prompt.length,
+          completionTokens: output.tokens,
+          cachedPromptTokens: lease.reusedTokens,
+        },
+        evaluatedPromptTokens: prompt.length - lease.reusedTokens,
+      };
+    } finally {
+      lease.release();
+    }
+  }
+
+  async #text(
+    limit: number,
+    stop: readonly string[],
+    signal: AbortSignal,
+    onEvent: (event: ChatStreamEvent) => void,
+  ): Promise<Output> {
+    const words = this.knobs.text === null ? null : fakeWords(this.knobs.text);
+    const filter = new StopSequenceFilter(stop, (text) => onEvent({ type: "text-delta", text }));
+    let tokens = 0;
+    while (tokens < limit) {
+      const word = words ? words[tokens] : `tok${tokens}`;
+      if (word === undefined) break;
+      await this.#nextToken(tokens, signal);
+      tokens++;
+      const stopSequence = filter.push(tokens === 1 ? word : ` ${word}`);
+      if (stopSequence !== undefined) {
+        return {
+          text: filter.text,
+          toolCalls: [],
+          tokens,
+          ...finish("stop_sequence", "customStopTrigger"),
+          stopSequence,
+        };
+      }
+    }
+    filter.flush();
+    const exhausted = words !== null && tokens >= words.length;
+    return {
+      text: filter.text,
+      toolCalls: [],
+      tokens,
+      ...(exhausted ? finish("stop", "eogToken") : finish("length", "maxTokens")),
+    };
+  }
+
+  async #toolCall(
+    name: string,
+    signal: AbortSignal,
+    onEvent: (event: ChatStreamEvent) => void,
+  ): Promise<Output> {
+    const call: ToolCall = { id: `call_fake_${this.#callIds++}`, name, arguments: "" };
+    await this.#nextToken(0, signal);
+    onEvent({ type: "tool-call-start", index: 0, id: call.id, name });
+    let tokens = 1;
+    for (const argumentsDelta of TOOL_ARGUMENT_DELTAS) {
+      await this.#nextToken(tokens, signal);
+      tokens++;
+      call.arguments += argumentsDelta;
+      onEvent({ type: "tool-call-delta", index: 0, argumentsDelta });
+    }
+    return { text: "", toolCalls: [call], tokens, ...finish("tool_calls", "functionCalls") };
+  }
+
+  /** Waits out the token delay, or forever once the stall point is reached; both end on abort. */
+  async #nextToken(generated: number, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    if (this.knobs.stallAfterTokens !== null && generated >= this.knobs.stallAfterTokens) {
+      await untilAborted(signal);
+    }
+    if (this.knobs.tokenDelayMs > 0) await abortableDelay(this.knobs.tokenDelayMs, signal);
+  }
+
+  #forcedTool(request: CanonicalChatRequest, forceToolCall: string | undefined): string | undefined {
+    if (request.tools.length === 0 || request.toolChoice.type === "none") return undefined;
+    const wanted =
+      forceToolCall ??
+      (request.toolChoice.type === "required"
+        ? "*"
+        : request.toolChoice.type === "tool"
+          ? request.toolChoice.name
+          : undefined);
+    if (wanted === undefined) return undefined;
+    const tool = wanted === "*" ? request.tools[0] : request.tools.find((t) => t.name === wanted);
+    if (!tool) {
+      throw new CortexError("invalid_request", `tool ${wanted} is not among the request's tools`, {
+        param: "tool_choice",
+      });
+    }
+    return tool.name;
+  }
+
+  #assertUsable(): void {
+    if (this.disposed) throw new Error("fake model used after dispose");
+  }
+}
+
+interface Output {
+  text: string;
+  toolCalls: ToolCall[];
+  tokens: number;
+  finishReason: FinishReason;
+  stopSequence?: string;
+}
+
+function finish(unified: FinishReason["unified"], raw: string): { finishReason: FinishReason } {
+  return { finishReason: { unified, raw } };
+}

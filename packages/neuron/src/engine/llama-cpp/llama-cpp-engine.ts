@@ -1,0 +1,168 @@
+import { stat } from "node:fs/promises";
+import type { Backend } from "@cortex/core";
+import {
+  GgufInsights,
+  LlamaLogLevel,
+  getLlama,
+  readGgufFileInfo,
+  resolveChatWrapper,
+  type Llama,
+} from "node-llama-cpp";
+import { validateGgufMetadata } from "../../models/validate-gguf-metadata.js";
+import type {
+  Engine,
+  EngineDiscovery,
+  EngineModel,
+  EstimateOptions,
+  LoadOptions,
+  ModelInspection,
+} from "../engine.js";
+import { LlamaCppModel } from "./llama-cpp-model.js";
+import { quantizationName } from "./quantization-name.js";
+
+export type GpuPreference = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
+
+export interface LlamaCppEngineOptions {
+  gpu: GpuPreference;
+  /** Explicit: node-llama-cpp's default (max(4, cores)) oversubscribes small machines (NOTES §7.4). */
+  threads: number;
+  queueLimit: number;
+  log: (level: "error" | "warn" | "info" | "debug", message: string) => void;
+}
+
+export class LlamaCppEngine implements Engine {
+  readonly name = "llama.cpp";
+  readonly #options: LlamaCppEngineOptions;
+  #llama: Promise<Llama> | undefined;
+
+  constructor(options: LlamaCppEngineOptions) {
+    this.#options = options;
+  }
+
+  #getLlama(): Promise<Llama> {
+    this.#llama ??= getLlama({
+      gpu: this.#options.gpu === "cpu" ? false : this.#options.gpu,
+      // Never compile llama.cpp at run time on a serving node: fail fast and say why instead.
+      build: "never",
+      maxThreads: this.#options.threads,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        const text = message.trimEnd();
+        if (text === "") return;
+        this.#options.log(
+          level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? "error" : "warn",
+          text,
+        );
+      },
+    });
+    return this.#llama;
+  }
+
+  async discover(): Promise<EngineDiscovery> {
+    const llama = await this.#getLlama();
+    const backend: Backend = llama.gpu === false ? "cpu" : llama.gpu;
+    if (backend === "cpu") return { backend, gpus: [], deviceMemory: { total: 0, free: 0 } };
+    const [vram, names] = await Promise.all([llama.getVramState(), llama.getGpuDeviceNames()]);
+    // node-llama-cpp reports VRAM summed over devices; split evenly unless nvidia-smi knows better.
+    const share = names.length > 0 ? names.length : 1;
+    return {
+      backend,
+      gpus: names.map((name, index) => ({
+        index,
+        name,
+        vramTotal: Math.floor(vram.total / share),
+        vramFree: Math.floor(vram.free / share),
+      })),
+      deviceMemory: { total: vram.total, free: vram.free },
+    };
+  }
+
+  async inspect(path: string): Promise<ModelInspection> {
+    const fileSize = await totalSize(path);
+    try {
+      const info = await readGgufFileInfo(path, { logWarnings: false });
+      const validation = validateGgufMetadata(info.metadata);
+      const architecture = info.metadata.general?.architecture ?? null;
+      if (!validation.ok) return { ok: false, reason: validation.reason, architecture, fileSize };
+      const insights = await GgufInsights.from(info, await this.#getLlama());
+      return {
+        ok: true,
+        architecture: validation.architecture,
+        quantization: quantizationName(info.metadata.general?.file_type),
+        parameters: insights.totalParameters,
+        trainContextLength: insights.trainContextSize ?? null,
+        fileSize,
+      };
+    } catch (error) {
+      return {
+        ok: false,
+        reason: `unreadable GGUF: ${(error as Error).message}`,
+        architecture: null,
+        fileSize,
+      };
+    }
+  }
+
+  async estimateMemory(path: string, options: EstimateOptions): Promise<number> {
+    const llama = await this.#getLlama();
+    const insights = await GgufInsights.from(await readGgufFileInfo(path, { logWarnings: false }), llama);
+    const gpuLayers = llama.gpu === false ? 0 : resolveGpuLayers(options.gpuLayers, insights.totalLayers);
+    const modelNeeds = await insights.estimateModelResourceRequirementsV2({ gpuLayers });
+    const contextNeeds = await insights.estimateContextResourceRequirementsV2({
+      contextSize: options.contextSize,
+      sequences: options.sequences,
+      modelGpuLayers: gpuLayers,
+    });
+    return llama.gpu === false
+      ? modelNeeds.cpuRam + contextNeeds.cpuRam
+      : modelNeeds.gpuVram + contextNeeds.gpuVram;
+  }
+
+  async load(path: string, options: LoadOptions): Promise<EngineModel> {
+    const llama = await this.#getLlama();
+    const model = await llama.loadModel({
+      modelPath: path,
+      gpuLayers: llama.gpu === false ? 0 : options.gpuLayers,
+      ...(options.signal ? { loadSignal: options.signal } : {}),
+      ...(options.onProgress ? { onLoadProgress: options.onProgress } : {}),
+    });
+    try {
+      const context = await model.createContext({
+        contextSize: options.contextSize,
+        sequences: options.sequences,
+        threads: this.#options.threads,
+        failedCreationRemedy: false,
+      });
+      // Resolving runs the Jinja equivalence checks (150–640 ms): once per model, never per request.
+      const wrapper = resolveChatWrapper(model);
+      return new LlamaCppModel({
+        llama,
+        model,
+        context,
+        wrapper,
+        queueLimit: this.#options.queueLimit,
+        threads: this.#options.threads,
+      });
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#llama) await (await this.#llama).dispose();
+  }
+}
+
+function resolveGpuLayers(gpuLayers: EstimateOptions["gpuLayers"], totalLayers: number): number {
+  if (typeof gpuLayers === "number") return Math.min(gpuLayers, totalLayers);
+  return totalLayers;
+}
+
+async function totalSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}

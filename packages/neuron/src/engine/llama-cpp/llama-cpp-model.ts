@@ -1,0 +1,301 @@
+import { randomBytes } from "node:crypto";
+import { CortexError, type CanonicalChatRequest, type FinishReason, type ToolCall } from "@cortex/core";
+import {
+  LlamaChat,
+  LlamaCompletion,
+  type ChatHistoryItem,
+  type ChatModelFunctions,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaEmbeddingContext,
+  type LlamaChatResponseChunk,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import type { ChatResult, CompletionRequest, EngineModel, GenerateOptions } from "../engine.js";
+import { SequencePool } from "../sequence-pool.js";
+import { GrammarCache } from "./grammar-cache.js";
+import { toChatHistory } from "./to-chat-history.js";
+import { toGbnfSchema } from "./to-gbnf-schema.js";
+import { ToolCallForcing } from "./tool-call-forcing.js";
+import { ToolCallStreamer } from "./tool-call-streamer.js";
+
+export interface LlamaCppModelParts {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  wrapper: ChatWrapper;
+  queueLimit: number;
+  threads: number;
+}
+
+export class LlamaCppModel implements EngineModel {
+  readonly #model: LlamaModel;
+  readonly #context: LlamaContext;
+  readonly #wrapper: ChatWrapper;
+  readonly #pool: SequencePool<LlamaContextSequence>;
+  readonly #grammars: GrammarCache;
+  readonly #threads: number;
+  #embedding: Promise<LlamaEmbeddingContext> | undefined;
+
+  constructor(parts: LlamaCppModelParts) {
+    this.#model = parts.model;
+    this.#context = parts.context;
+    this.#wrapper = parts.wrapper;
+    this.#threads = parts.threads;
+    const sequences: LlamaContextSequence[] = [];
+    while (this.#context.sequencesLeft > 0) sequences.push(this.#context.getSequence());
+    this.#pool = new SequencePool(sequences, (sequence) => sequence.contextTokens, parts.queueLimit);
+    this.#grammars = new GrammarCache(parts.llama);
+  }
+
+  get contextSize(): number {
+    return this.#context.contextSize;
+  }
+
+  get memoryUsage(): number {
+    return this.#model.size + this.#context.stateSize;
+  }
+
+  get queued(): number {
+    return this.#pool.queued;
+  }
+
+  tokenize(text: string): number[] {
+    return this.#model.tokenize(text, true);
+  }
+
+  tokenizeChat(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[] {
+    const functions = toFunctions(request.tools, false);
+    return this.#renderPrompt(toChatHistory(request.messages), functions);
+  }
+
+  async chat(request: CanonicalChatRequest, options: GenerateOptions): Promise<ChatResult> {
+    const history = toChatHistory(request.messages);
+    const forcedTool = options.forceToolCall ?? forcedToolFor(request);
+    const useTools = request.tools.length > 0 && request.toolChoice.type !== "none";
+    const functions = useTools ? toFunctions(request.tools, options.forceToolCall !== undefined) : undefined;
+    const grammar = functions ? undefined : await this.#grammars.forResponseFormat(request.responseFormat);
+    const prompt = this.#renderPrompt(history, functions);
+    const maxTokens = this.#maxTokensFor(prompt.length, request.maxTokens);
+    const forcing =
+      functions && forcedTool ? ToolCallForcing.create(this.#model, this.#wrapper, forcedTool) : null;
+
+    const lease = await this.#pool.acquire(prompt, options.signal);
+    const chat = new LlamaChat({
+      contextSequence: lease.sequence,
+      chatWrapper: this.#wrapper,
+      autoDisposeSequence: false,
+    });
+    const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
+    const streamer = new ToolCallStreamer(
+      options.onEvent,
+      () => `call_${randomBytes(12).toString("base64url")}`,
+    );
+    let completionTokens = 0;
+    try {
+      const common = {
+        signal: options.signal,
+        stopOnAbortSignal: true,
+        maxTokens,
+        temperature: request.temperature ?? 0,
+        ...(request.topP === undefined ? {} : { topP: request.topP }),
+        ...(request.topK === undefined ? {} : { topK: request.topK }),
+        seed: request.seed ?? 0,
+        customStopTriggers: request.stop,
+        ...(forcing ? { tokenBias: forcing.tokenBias } : {}),
+        onToken: (tokens: Token[]) => {
+          completionTokens += tokens.length;
+        },
+        onResponseChunk: (chunk: LlamaChatResponseChunk) => {
+          if (chunk.text === "") return;
+          if (chunk.type === undefined) options.onEvent({ type: "text-delta", text: chunk.text });
+          else if (chunk.segmentType === "thought")
+            options.onEvent({ type: "reasoning-delta", text: chunk.text });
+        },
+      };
+      // functions and grammar exclude each other in node-llama-cpp's types (and in its behaviour).
+      const result = functions
+        ? await chat.generateResponse(history, {
+            ...common,
+            functions,
+            maxParallelFunctionCalls: request.parallelToolCalls ? 4 : 1,
+            onFunctionCallParamsChunk: (chunk) => streamer.push(chunk),
+          })
+        : await chat.generateResponse(history, { ...common, ...(grammar ? { grammar } : {}) });
+      if (result.metadata.stopReason === "abort") throw abortError(options.signal);
+      const toolCalls = streamer.finish(result.functionCalls ?? []);
+      const stop = mapStop(result.metadata, toolCalls, grammar !== undefined);
+      return {
+        text: grammar ? result.response.trimEnd() : result.response,
+        toolCalls,
+        ...stop,
+        usage: {
+          promptTokens: prompt.length,
+          completionTokens,
+          cachedPromptTokens: lease.reusedTokens,
+        },
+        evaluatedPromptTokens: lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
+      };
+    } finally {
+      chat.dispose({ disposeSequence: false });
+      lease.release();
+    }
+  }
+
+  async complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult> {
+    const prompt = this.#model.tokenize(request.prompt, false);
+    const promptTokens = prompt.length + (this.#model.tokens.shouldPrependBosToken ? 1 : 0);
+    const maxTokens = this.#maxTokensFor(promptTokens, request.maxTokens);
+    const lease = await this.#pool.acquire(prompt, options.signal);
+    const completion = new LlamaCompletion({ contextSequence: lease.sequence, autoDisposeSequence: false });
+    const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
+    let completionTokens = 0;
+    try {
+      const result = await completion.generateCompletionWithMeta(request.prompt, {
+        signal: options.signal,
+        stopOnAbortSignal: true,
+        maxTokens,
+        temperature: request.temperature ?? 0,
+        ...(request.topP === undefined ? {} : { topP: request.topP }),
+        ...(request.topK === undefined ? {} : { topK: request.topK }),
+        seed: request.seed ?? 0,
+        customStopTriggers: request.stop,
+        onToken: (tokens) => {
+          completionTokens += tokens.length;
+        },
+        onTextChunk: (text) => {
+          if (text !== "") options.onEvent({ type: "text-delta", text });
+        },
+      });
+      if (result.metadata.stopReason === "abort") throw abortError(options.signal);
+      return {
+        text: result.response,
+        toolCalls: [],
+        ...mapStop(result.metadata, [], false),
+        usage: { promptTokens, completionTokens, cachedPromptTokens: lease.reusedTokens },
+        evaluatedPromptTokens: lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
+      };
+    } finally {
+      completion.dispose({ disposeSequence: false });
+      lease.release();
+    }
+  }
+
+  async embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }> {
+    this.#embedding ??= this.#model.createEmbeddingContext({
+      contextSize: this.#context.contextSize,
+      threads: this.#threads,
+    });
+    const context = await this.#embedding;
+    const vectors: number[][] = [];
+    let promptTokens = 0;
+    for (const input of inputs) {
+      signal.throwIfAborted();
+      const tokens = this.#model.tokenize(input);
+      if (tokens.length > this.#context.contextSize) {
+        throw new CortexError(
+          "context_length_exceeded",
+          `input is too long: ${tokens.length} tokens > ${this.#context.contextSize} maximum`,
+          { param: "input" },
+        );
+      }
+      promptTokens += tokens.length;
+      const embedding = await context.getEmbeddingFor(tokens);
+      vectors.push([...embedding.vector]);
+    }
+    return { vectors, promptTokens };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#embedding) await (await this.#embedding).dispose();
+    await this.#context.dispose();
+    await this.#model.dispose();
+  }
+
+  #renderPrompt(history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): number[] {
+    const state = this.#wrapper.generateContextState({
+      chatHistory: [...history, { type: "model", response: [] }],
+      ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+    });
+    return state.contextText.tokenize(this.#model.tokenizer);
+  }
+
+  #maxTokensFor(promptTokens: number, requested: number | undefined): number {
+    const limit = this.#context.contextSize;
+    // node-llama-cpp would silently drop history to make room; say so instead (NOTES §7.7).
+    if (promptTokens >= limit) {
+      throw new CortexError(
+        "context_length_exceeded",
+        `prompt is too long: ${promptTokens} tokens > ${limit} maximum`,
+        {
+          param: "messages",
+        },
+      );
+    }
+    return Math.min(requested ?? Number.POSITIVE_INFINITY, limit - promptTokens);
+  }
+}
+
+function toFunctions(
+  tools: CanonicalChatRequest["tools"],
+  boundOpenEnded: boolean,
+): ChatModelFunctions | undefined {
+  if (tools.length === 0) return undefined;
+  const functions: Record<string, { description?: string; params: ReturnType<typeof toGbnfSchema> }> = {};
+  for (const tool of tools) {
+    functions[tool.name] = {
+      ...(tool.description === undefined ? {} : { description: tool.description }),
+      params: toGbnfSchema(tool.parameters, { boundOpenEnded }),
+    };
+  }
+  return functions;
+}
+
+function forcedToolFor(request: CanonicalChatRequest): string | undefined {
+  switch (request.toolChoice.type) {
+    case "required":
+      return "*";
+    case "tool":
+      return request.toolChoice.name;
+    default:
+      return undefined;
+  }
+}
+
+type StopMetadata =
+  | { stopReason: "eogToken" | "stopGenerationTrigger" | "functionCalls" | "maxTokens" | "abort" }
+  | { stopReason: "customStopTrigger"; customStopTrigger: (string | Token)[] };
+
+function mapStop(
+  metadata: StopMetadata,
+  toolCalls: ToolCall[],
+  grammarTerminated: boolean,
+): { finishReason: FinishReason; stopSequence?: string } {
+  const raw = metadata.stopReason;
+  // Any call means the client must act on it, whatever made generation stop (NOTES §5).
+  if (toolCalls.length > 0) return { finishReason: { unified: "tool_calls", raw } };
+  switch (metadata.stopReason) {
+    case "customStopTrigger":
+      return {
+        finishReason: { unified: "stop_sequence", raw },
+        stopSequence: metadata.customStopTrigger.filter((part) => typeof part === "string").join(""),
+      };
+    case "maxTokens":
+      return { finishReason: { unified: "length", raw } };
+    case "stopGenerationTrigger":
+    case "eogToken":
+    case "functionCalls":
+      return { finishReason: { unified: "stop", raw } };
+    case "abort":
+      return { finishReason: { unified: grammarTerminated ? "stop" : "error", raw } };
+    default:
+      return metadata satisfies never;
+  }
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new CortexError("request_aborted", "request aborted");
+}

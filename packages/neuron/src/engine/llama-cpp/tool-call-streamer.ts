@@ -1,0 +1,81 @@
+import type { ChatStreamEvent, ToolCall } from "@cortex/core";
+
+interface StreamedCall {
+  index: number;
+  id: string;
+  name: string;
+  sent: string;
+  /** Whitespace held back: the grammar pads params with "\n\n\n\n" that must not reach the client. */
+  pending: string;
+}
+
+interface ParamsChunk {
+  callIndex: number;
+  functionName: string;
+  paramsChunk: string;
+}
+
+interface FinalCall {
+  functionName: string;
+  params: unknown;
+}
+
+/**
+ * Turns node-llama-cpp's function-call param chunks into canonical tool-call events, so that what was
+ * streamed concatenates to exactly the `arguments` of the final result.
+ */
+export class ToolCallStreamer {
+  readonly #calls = new Map<number, StreamedCall>();
+  readonly #emit: (event: ChatStreamEvent) => void;
+  readonly #newId: () => string;
+
+  constructor(emit: (event: ChatStreamEvent) => void, newId: () => string) {
+    this.#emit = emit;
+    this.#newId = newId;
+  }
+
+  push(chunk: ParamsChunk): void {
+    const call = this.#start(chunk.callIndex, chunk.functionName);
+    const text = call.pending + chunk.paramsChunk;
+    const body = text.trimEnd();
+    call.pending = text.slice(body.length);
+    if (body !== "") {
+      call.sent += body;
+      this.#emit({ type: "tool-call-delta", index: call.index, argumentsDelta: body });
+    }
+  }
+
+  finish(finalCalls: readonly FinalCall[]): ToolCall[] {
+    return finalCalls.map((final, callIndex) => {
+      const call = this.#start(callIndex, final.functionName);
+      if (!isJson(call.sent)) {
+        // Streaming was cut short or never happened: send what is missing so the stream stays complete.
+        const full = JSON.stringify(final.params ?? {});
+        const rest = full.startsWith(call.sent) ? full.slice(call.sent.length) : "";
+        if (rest !== "") this.#emit({ type: "tool-call-delta", index: call.index, argumentsDelta: rest });
+        call.sent += rest;
+      }
+      return { id: call.id, name: call.name, arguments: call.sent };
+    });
+  }
+
+  #start(callIndex: number, name: string): StreamedCall {
+    let call = this.#calls.get(callIndex);
+    if (!call) {
+      call = { index: this.#calls.size, id: this.#newId(), name, sent: "", pending: "" };
+      this.#calls.set(callIndex, call);
+      this.#emit({ type: "tool-call-start", index: call.index, id: call.id, name });
+    }
+    return call;
+  }
+}
+
+function isJson(text: string): boolean {
+  if (text === "") return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,78 @@
+import { timingSafeEqual } from "node:crypto";
+import { CortexError } from "@cortex/core";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { neuronErrorHandler } from "./error-handler.js";
+import type { NeuronContext } from "./neuron-context.js";
+import { chatCompletions } from "./routes/chat-completions.js";
+import { completions } from "./routes/completions.js";
+import { embeddings } from "./routes/embeddings.js";
+import { loadModel, unloadModel } from "./routes/lifecycle.js";
+import { health, info, metrics, models, openaiModels } from "./routes/status.js";
+import { tokenize } from "./routes/tokenize.js";
+
+type Handler = (ctx: NeuronContext, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** The neuron's whole HTTP surface (DESIGN.md "Neuron API"). */
+const ROUTES: readonly { method: "GET" | "POST"; url: string; handler: Handler; public?: boolean }[] = [
+  { method: "GET", url: "/health", handler: () => health(), public: true },
+  { method: "GET", url: "/info", handler: (ctx) => info(ctx) },
+  { method: "GET", url: "/models", handler: (ctx) => models(ctx) },
+  { method: "POST", url: "/models/load", handler: loadModel },
+  { method: "POST", url: "/models/unload", handler: (ctx, request) => unloadModel(ctx, request) },
+  { method: "POST", url: "/tokenize", handler: tokenize },
+  { method: "GET", url: "/metrics", handler: (ctx, _request, reply) => metrics(ctx, reply) },
+  { method: "GET", url: "/v1/models", handler: (ctx) => openaiModels(ctx) },
+  { method: "POST", url: "/v1/chat/completions", handler: chatCompletions },
+  { method: "POST", url: "/v1/completions", handler: completions },
+  { method: "POST", url: "/v1/embeddings", handler: embeddings },
+];
+
+export interface NeuronAppOptions {
+  bodyLimit: number;
+  logger: FastifyInstance["log"] | false;
+}
+
+export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    disableRequestLogging: true,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && given.length > 0 && given.length <= 128 ? given : ctx.newId("req_");
+    },
+    // Long generations must not be cut by Node's default request timeout.
+    requestTimeout: 0,
+  });
+  app.setErrorHandler(neuronErrorHandler);
+  app.setNotFoundHandler((request) => {
+    throw new CortexError("not_found", `no route ${request.method} ${request.url}`);
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+    if (ctx.authToken !== undefined && !isPublic(request.url)) checkToken(ctx.authToken, request);
+  });
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: (request, reply) => route.handler(ctx, request, reply),
+    });
+  }
+  return app;
+}
+
+function isPublic(url: string): boolean {
+  const path = url.split("?")[0];
+  return ROUTES.some((route) => route.public === true && route.url === path);
+}
+
+function checkToken(expected: string, request: FastifyRequest): void {
+  const header = request.headers.authorization ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    throw new CortexError("authentication_failed", "missing or invalid neuron token (Authorization: Bearer)");
+  }
+}

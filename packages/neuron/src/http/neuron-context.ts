@@ -1,0 +1,19 @@
+import type { NeuronInfo } from "@cortex/core";
+import type { Registry } from "prom-client";
+import type { NeuronMetrics } from "../metrics/neuron-metrics.js";
+import type { ModelManager } from "../models/model-manager.js";
+
+/** What route handlers need, wired once in app.ts. */
+export interface NeuronContext {
+  manager: ModelManager;
+  metrics: NeuronMetrics;
+  registry: Registry;
+  info: () => Promise<NeuronInfo>;
+  now: () => number;
+  newId: (prefix: string) => string;
+  authToken: string | undefined;
+  /** Test-only: honour `x-cortex-force-tool-call` (random weights never call tools by themselves). */
+  testHooks: boolean;
+  /** Test-only: force a tool call whenever a request with tools ends with a user turn. */
+  forceToolCallDefault: string | undefined;
+}

@@ -1,0 +1,34 @@
+import { TokenizeRequestSchema, decodeOpenAIChatRequest, type TokenizeResponse } from "@cortex/core";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { abortOnDisconnect } from "../abort-on-disconnect.js";
+import type { NeuronContext } from "../neuron-context.js";
+import { parseBody } from "../parse-body.js";
+
+/**
+ * Exact token counts for Anthropic `count_tokens`: chat messages and tools are rendered through the
+ * model's own chat template, the same text the model would see. Needs the model loaded (the tokenizer
+ * lives in the weights file), so a cold model is loaded on demand.
+ */
+export async function tokenize(
+  ctx: NeuronContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<TokenizeResponse> {
+  const body = parseBody(TokenizeRequestSchema, request.body);
+  const disconnect = abortOnDisconnect(reply.raw);
+  const lease = await ctx.manager.acquire(body.model, disconnect.signal);
+  try {
+    const tokens =
+      "prompt" in body
+        ? lease.model.tokenize(body.prompt)
+        : lease.model.tokenizeChat(
+            decodeOpenAIChatRequest(
+              { model: body.model, messages: body.messages, tools: body.tools },
+              { enforceOpenAILimits: false },
+            ).value,
+          );
+    return { model: body.model, count: tokens.length, tokens };
+  } finally {
+    lease.release();
+  }
+}

@@ -1,0 +1,110 @@
+import type { ChatStreamEvent } from "@cortex/core";
+import { SSE_DONE, encodeSseData, toCortexError } from "@cortex/core";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ChatResult, EngineModel, GenerateOptions } from "../engine/engine.js";
+import { abortOnDisconnect } from "./abort-on-disconnect.js";
+import type { NeuronContext } from "./neuron-context.js";
+import { SseResponse } from "./sse-response.js";
+
+export interface GenerationSpec {
+  model: string;
+  endpoint: "chat" | "completions";
+  stream: boolean;
+  forceToolCall?: string;
+  generate: (model: EngineModel, options: GenerateOptions) => Promise<ChatResult>;
+  /** Wire objects for one canonical event (streaming). */
+  encodeEvent: (event: ChatStreamEvent) => unknown[];
+  /** Wire object for the whole result (non-streaming). */
+  encodeResult: (result: ChatResult) => unknown;
+  /** The `start` event for this response, sent just before the first delta. */
+  start: ChatStreamEvent;
+}
+
+/**
+ * The one path every generation takes on a neuron: acquire the model (loading it on demand), generate
+ * on a sequence, stream or return, and record metrics. A client disconnect aborts the generation.
+ */
+export async function runGeneration(
+  ctx: NeuronContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  spec: GenerationSpec,
+): Promise<unknown> {
+  const started = ctx.now();
+  const disconnect = abortOnDisconnect(reply.raw);
+  let status = 200;
+  let result: ChatResult | undefined;
+  let ready = started;
+  let firstTokenAt: number | undefined;
+  const sse = spec.stream
+    ? new SseResponse(reply.raw, { "x-request-id": request.id }, () => reply.hijack())
+    : undefined;
+  const send = (event: ChatStreamEvent): void => {
+    if (sse) for (const chunk of spec.encodeEvent(event)) sse.write(encodeSseData(chunk));
+  };
+  try {
+    const lease = await ctx.manager.acquire(spec.model, disconnect.signal);
+    ready = ctx.now();
+    try {
+      result = await spec.generate(lease.model, {
+        signal: lease.signal,
+        ...(spec.forceToolCall === undefined ? {} : { forceToolCall: spec.forceToolCall }),
+        onEvent: (event) => {
+          if (firstTokenAt === undefined) {
+            firstTokenAt = ctx.now();
+            send(spec.start);
+          }
+          send(event);
+        },
+      });
+    } finally {
+      lease.release();
+    }
+    if (!sse) return spec.encodeResult(result);
+    if (firstTokenAt === undefined) send(spec.start);
+    send({ type: "finish", finishReason: result.finishReason, ...stopSequenceOf(result) });
+    send({ type: "usage", usage: result.usage });
+    sse.write(SSE_DONE);
+    sse.end();
+    return reply;
+  } catch (error) {
+    const failure = toCortexError(error);
+    status = failure.status;
+    if (!sse?.opened) throw failure;
+    // Headers are gone: the error becomes the stream's last event.
+    send({ type: "error", code: failure.code, message: failure.message });
+    sse.write(SSE_DONE);
+    sse.end();
+    return reply;
+  } finally {
+    record(ctx, spec, { status, started, ready, firstTokenAt, result });
+  }
+}
+
+function stopSequenceOf(result: ChatResult): { stopSequence?: string } {
+  return result.stopSequence === undefined ? {} : { stopSequence: result.stopSequence };
+}
+
+function record(
+  ctx: NeuronContext,
+  spec: GenerationSpec,
+  timing: { status: number; started: number; ready: number; firstTokenAt?: number; result?: ChatResult },
+): void {
+  const { metrics } = ctx;
+  const model = spec.model;
+  const end = ctx.now();
+  metrics.requests.inc({ model, endpoint: spec.endpoint, status: String(timing.status) });
+  metrics.requestDuration.observe({ model, endpoint: spec.endpoint }, (end - timing.started) / 1000);
+  const result = timing.result;
+  if (!result) return;
+  metrics.promptTokens.inc({ model }, result.usage.promptTokens);
+  metrics.promptTokensEvaluated.inc({ model }, result.evaluatedPromptTokens);
+  metrics.completionTokens.inc({ model }, result.usage.completionTokens);
+  if (timing.firstTokenAt !== undefined) {
+    metrics.timeToFirstToken.observe({ model }, (timing.firstTokenAt - timing.ready) / 1000);
+    const decodeSeconds = (end - timing.firstTokenAt) / 1000;
+    if (result.usage.completionTokens > 1 && decodeSeconds > 0) {
+      metrics.decodeRate.observe({ model }, (result.usage.completionTokens - 1) / decodeSeconds);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+export function formatBytesShort(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;
+}

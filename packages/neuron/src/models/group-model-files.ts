@@ -1,0 +1,56 @@
+/** One entry in models_dir as the scanner saw it. */
+export interface DirEntry {
+  name: string;
+  isDirectory: boolean;
+}
+
+export type ModelCandidate =
+  | { kind: "gguf"; id: string; files: string[] }
+  | { kind: "hf"; id: string; dir: string }
+  | { kind: "unsupported"; path: string; reason: string };
+
+const SPLIT = /^(?<base>.+)-(?<part>\d{5})-of-(?<count>\d{5})\.gguf$/i;
+
+/**
+ * Pure: names in models_dir → model candidates. Split GGUF sets (`name-00001-of-00003.gguf`) are one
+ * model whose id drops the split suffix; an incomplete set is reported, not half-served.
+ */
+export function groupModelFiles(
+  entries: readonly DirEntry[],
+  hasConfigJson: (dir: string) => boolean,
+): ModelCandidate[] {
+  const candidates: ModelCandidate[] = [];
+  const splits = new Map<string, { count: number; parts: Map<number, string> }>();
+  for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith(".")) continue;
+    if (entry.isDirectory) {
+      if (hasConfigJson(entry.name)) candidates.push({ kind: "hf", id: entry.name, dir: entry.name });
+      continue;
+    }
+    if (!entry.name.toLowerCase().endsWith(".gguf")) continue;
+    const split = SPLIT.exec(entry.name)?.groups;
+    if (!split) {
+      candidates.push({ kind: "gguf", id: entry.name.slice(0, -".gguf".length), files: [entry.name] });
+      continue;
+    }
+    const base = split.base ?? entry.name;
+    const set = splits.get(base) ?? { count: Number(split.count), parts: new Map<number, string>() };
+    set.parts.set(Number(split.part), entry.name);
+    splits.set(base, set);
+  }
+  for (const [base, set] of splits) {
+    const missing: number[] = [];
+    for (let part = 1; part <= set.count; part++) if (!set.parts.has(part)) missing.push(part);
+    if (missing.length > 0) {
+      candidates.push({
+        kind: "unsupported",
+        path: `${base}-*-of-${String(set.count).padStart(5, "0")}.gguf`,
+        reason: `split GGUF set is incomplete: missing part(s) ${missing.join(", ")} of ${set.count}`,
+      });
+    } else {
+      const files = [...set.parts.entries()].sort(([a], [b]) => a - b).map(([, name]) => name);
+      candidates.push({ kind: "gguf", id: base, files });
+    }
+  }
+  return candidates;
+}

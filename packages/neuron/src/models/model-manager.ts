@@ -1,0 +1,280 @@
+import { existsSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { CortexError, isCortexError, type ModelState, type NeuronModel } from "@cortex/core";
+import type { Engine, EngineModel, ModelInspection } from "../engine/engine.js";
+import { groupModelFiles } from "./group-model-files.js";
+import type { MemoryBudget } from "./memory-budget.js";
+import { assertModelId } from "./model-id.js";
+import { ModelSlot, type SlotLease } from "./model-slot.js";
+
+export interface ModelLoadSettings {
+  contextSize: number;
+  parallel: number;
+  gpuLayers: number | "auto" | "max";
+}
+
+export interface ModelManagerOptions {
+  modelsDir: string;
+  engine: Engine;
+  budget: MemoryBudget;
+  defaults: ModelLoadSettings;
+  overrides: Readonly<Record<string, Partial<ModelLoadSettings>>>;
+  now: () => number;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  onStateChange?: (model: string, state: ModelState) => void;
+  /** Every real engine load (not every load request): for metrics. */
+  onLoadFinished?: (model: string, ms: number, ok: boolean) => void;
+}
+
+interface Entry {
+  id: string;
+  path: string;
+  files: string[];
+  signature: string;
+  inspection: ModelInspection;
+  settings: ModelLoadSettings;
+  memoryEstimate: number | null;
+  slot: ModelSlot;
+}
+
+const RESCAN_INTERVAL_MS = 2000;
+
+/**
+ * Every model this node can serve, keyed by id. Owns the slots; routes and the engine never hold a
+ * model except through a slot lease.
+ */
+export class ModelManager {
+  readonly #options: ModelManagerOptions;
+  readonly #entries = new Map<string, Entry>();
+  #unsupported: { path: string; reason: string }[] = [];
+  #scannedAt = -Infinity;
+  #scanning: Promise<void> | undefined;
+
+  constructor(options: ModelManagerOptions) {
+    this.#options = options;
+  }
+
+  get unsupported(): readonly { path: string; reason: string }[] {
+    return this.#unsupported;
+  }
+
+  /** Rescans models_dir when the last scan is older than a moment; concurrent callers share one scan. */
+  async refresh(force = false): Promise<void> {
+    if (!force && this.#options.now() - this.#scannedAt < RESCAN_INTERVAL_MS) return;
+    this.#scanning ??= this.#scan().finally(() => {
+      this.#scanning = undefined;
+      this.#scannedAt = this.#options.now();
+    });
+    await this.#scanning;
+  }
+
+  list(): NeuronModel[] {
+    return [...this.#entries.values()].map((entry) => this.#describe(entry));
+  }
+
+  async describe(id: string): Promise<NeuronModel> {
+    return this.#describe(await this.#entry(id));
+  }
+
+  async acquire(id: string, signal: AbortSignal): Promise<SlotLease> {
+    const entry = await this.#entry(id);
+    return entry.slot.acquire(signal);
+  }
+
+  async load(id: string, overrides: Partial<ModelLoadSettings>, signal: AbortSignal): Promise<NeuronModel> {
+    const entry = await this.#entry(id);
+    // Settings apply to the next load; a model that is already loaded stays as it is (idempotent).
+    if (entry.slot.state === "unloaded" || entry.slot.state === "failed") {
+      entry.settings = { ...entry.settings, ...definedOnly(overrides) };
+    }
+    await entry.slot.ensureLoaded(signal);
+    return this.#describe(entry);
+  }
+
+  async unload(id: string, force: boolean): Promise<NeuronModel> {
+    const entry = await this.#entry(id);
+    await entry.slot.unload({ force });
+    return this.#describe(entry);
+  }
+
+  /** For shutdown: abort everything, await it, then dispose (NOTES §7.6). */
+  async unloadAll(force: boolean): Promise<void> {
+    await Promise.allSettled([...this.#entries.values()].map((entry) => entry.slot.unload({ force })));
+  }
+
+  loadedModels(): { id: string; model: EngineModel; inFlight: number }[] {
+    const loaded: { id: string; model: EngineModel; inFlight: number }[] = [];
+    for (const entry of this.#entries.values()) {
+      const model = entry.slot.model;
+      if (model) loaded.push({ id: entry.id, model, inFlight: entry.slot.inFlight });
+    }
+    return loaded;
+  }
+
+  async #entry(id: string): Promise<Entry> {
+    assertModelId(id);
+    let entry = this.#entries.get(id);
+    if (!entry) {
+      await this.refresh(true);
+      entry = this.#entries.get(id);
+    }
+    if (!entry) {
+      const reason = this.#unsupported.find(
+        (item) => item.path === id || item.path.startsWith(`${id}.`) || item.path.startsWith(`${id}-*-of-`),
+      );
+      throw new CortexError(
+        "model_not_found",
+        reason ? `model ${id} cannot be served: ${reason.reason}` : `model ${id} not found on this node`,
+        { param: "model" },
+      );
+    }
+    if (!entry.inspection.ok) {
+      throw new CortexError("model_load_failed", `model ${id} cannot be loaded: ${entry.inspection.reason}`);
+    }
+    return entry;
+  }
+
+  async #scan(): Promise<void> {
+    const dir = this.#options.modelsDir;
+    const dirents = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    });
+    const candidates = groupModelFiles(
+      dirents.map((dirent) => ({ name: dirent.name, isDirectory: dirent.isDirectory() })),
+      (name) => existsSync(join(dir, name, "config.json")),
+    );
+    const unsupported: { path: string; reason: string }[] = [];
+    const seen = new Set<string>();
+    for (const candidate of candidates) {
+      switch (candidate.kind) {
+        case "unsupported":
+          unsupported.push({ path: candidate.path, reason: candidate.reason });
+          break;
+        case "hf":
+          unsupported.push({
+            path: candidate.dir,
+            reason:
+              "Hugging Face safetensors folder: the dense (safetensors → GGUF) path is not enabled on this node yet",
+          });
+          break;
+        case "gguf":
+          seen.add(candidate.id);
+          await this.#adopt(candidate.id, candidate.files);
+          break;
+        default:
+          candidate satisfies never;
+      }
+    }
+    for (const [id, entry] of this.#entries) {
+      // A file that disappeared stays listed while it is still in memory.
+      if (!seen.has(id) && (entry.slot.state === "unloaded" || entry.slot.state === "failed")) {
+        this.#entries.delete(id);
+      }
+    }
+    this.#unsupported = unsupported;
+  }
+
+  async #adopt(id: string, files: string[]): Promise<void> {
+    const dir = this.#options.modelsDir;
+    const stats = await Promise.all(files.map((file) => stat(join(dir, file)).catch(() => null)));
+    const signature = stats.map((s) => (s ? `${s.size}:${s.mtimeMs}` : "missing")).join("|");
+    const existing = this.#entries.get(id);
+    if (existing && existing.signature === signature) return;
+    if (existing && existing.slot.state !== "unloaded" && existing.slot.state !== "failed") return;
+    const path = join(dir, files[0] ?? "");
+    const inspection = await this.#options.engine.inspect(path);
+    const settings = { ...this.#options.defaults, ...definedOnly(this.#options.overrides[id] ?? {}) };
+    const entry: Entry = {
+      id,
+      path,
+      files,
+      signature,
+      inspection,
+      settings,
+      memoryEstimate: null,
+      slot: this.#newSlot(id, () => entry),
+    };
+    if (inspection.ok) entry.memoryEstimate = await this.#estimate(entry);
+    else this.#options.log("model file cannot be served", { model: id, reason: inspection.reason });
+    this.#entries.set(id, entry);
+  }
+
+  #newSlot(id: string, entryOf: () => Entry): ModelSlot {
+    const { engine, budget } = this.#options;
+    return new ModelSlot(
+      id,
+      {
+        load: async (signal, onProgress) => {
+          const entry = entryOf();
+          const needed = await this.#estimate(entry);
+          entry.memoryEstimate = needed;
+          budget.reserve(id, needed);
+          const started = this.#options.now();
+          const finished = (ok: boolean): void =>
+            this.#options.onLoadFinished?.(id, this.#options.now() - started, ok);
+          const model = await engine
+            .load(entry.path, {
+              contextSize: entry.settings.contextSize,
+              sequences: entry.settings.parallel,
+              gpuLayers: entry.settings.gpuLayers,
+              signal,
+              onProgress,
+            })
+            .catch((error: unknown) => {
+              finished(false);
+              if (isCortexError(error) || signal.aborted) throw error;
+              // A broken model fails the same way everywhere: not retryable, and say which model.
+              throw new CortexError(
+                "model_load_failed",
+                `loading ${id} failed: ${(error as Error).message}`,
+                {
+                  cause: error,
+                },
+              );
+            });
+          finished(true);
+          this.#options.log("model loaded", { model: id, ms: this.#options.now() - started });
+          return model;
+        },
+        released: () => budget.release(id),
+      },
+      { now: this.#options.now, onChange: (state) => this.#options.onStateChange?.(id, state) },
+    );
+  }
+
+  async #estimate(entry: Entry): Promise<number> {
+    return this.#options.engine.estimateMemory(entry.path, {
+      contextSize: entry.settings.contextSize,
+      sequences: entry.settings.parallel,
+      gpuLayers: entry.settings.gpuLayers,
+    });
+  }
+
+  #describe(entry: Entry): NeuronModel {
+    const { inspection, slot } = entry;
+    const loaded = slot.model;
+    return {
+      id: entry.id,
+      source: "gguf",
+      architecture: inspection.architecture,
+      quantization: inspection.ok ? inspection.quantization : null,
+      file_size: inspection.fileSize,
+      parameters: inspection.ok ? inspection.parameters : null,
+      train_context_length: inspection.ok ? inspection.trainContextLength : null,
+      context_length: loaded ? loaded.contextSize : entry.settings.contextSize,
+      memory_estimate: entry.memoryEstimate,
+      state: inspection.ok ? slot.state : "failed",
+      progress: slot.progress,
+      last_used: slot.lastUsed,
+      in_flight: slot.inFlight,
+      queued: loaded ? loaded.queued : 0,
+      error: inspection.ok ? slot.error : inspection.reason,
+    };
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

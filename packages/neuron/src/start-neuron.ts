@@ -1,0 +1,157 @@
+import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
+import {
+  SUPPORTED_GGUF_ARCHITECTURES,
+  SUPPORTED_HF_MODEL_TYPES,
+  type NeuronConfig,
+  type NeuronInfo,
+} from "@cortex/core";
+import type { FastifyBaseLogger } from "fastify";
+import { Registry } from "prom-client";
+import { discoverNode, type NodeDiscovery } from "./discovery/discover-node.js";
+import type { Engine } from "./engine/engine.js";
+import { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";
+import { buildNeuronApp } from "./http/neuron-app.js";
+import type { NeuronContext } from "./http/neuron-context.js";
+import { createNeuronMetrics } from "./metrics/neuron-metrics.js";
+import { MemoryBudget } from "./models/memory-budget.js";
+import { ModelManager } from "./models/model-manager.js";
+import { NEURON_VERSION } from "./version.js";
+
+export interface StartNeuronOptions {
+  config: NeuronConfig;
+  logger: FastifyBaseLogger;
+  /** Defaults to the node-llama-cpp engine; tests pass a fake. */
+  engine?: Engine;
+  testHooks?: boolean;
+  forceToolCallDefault?: string;
+  /** How long shutdown waits for in-flight requests before aborting them. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningNeuron {
+  url: string;
+  port: number;
+  manager: ModelManager;
+  close(): Promise<void>;
+}
+
+const DISCOVERY_TTL_MS = 2000;
+
+/** Threads for inference when the config says 0: leave a core for HTTP and the OS (NOTES §4.1). */
+export function autoThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export async function startNeuron(options: StartNeuronOptions): Promise<RunningNeuron> {
+  const { config, logger } = options;
+  const threads = config.threads > 0 ? config.threads : autoThreads();
+  const engine =
+    options.engine ??
+    new LlamaCppEngine({
+      gpu: config.gpu,
+      threads,
+      queueLimit: config.queueLimit,
+      log: (level, message) => logger[level]({ component: "llama.cpp" }, message),
+    });
+  let discovery: NodeDiscovery = await discoverNode(engine);
+  let discoveredAt = Date.now();
+  const budget = new MemoryBudget({
+    source: config.memoryBudget !== undefined ? "budget" : discovery.backend === "cpu" ? "ram" : "vram",
+    ...(config.memoryBudget === undefined ? {} : { limit: config.memoryBudget }),
+    headroom: config.memoryHeadroom,
+    device: discovery.deviceMemory,
+  });
+  const registry = new Registry();
+  // The metrics read the manager at scrape time; it exists by then.
+  const metrics = createNeuronMetrics(registry, {
+    models: () => manager.list(),
+    memory: () => budget.snapshot(),
+  });
+  const manager: ModelManager = new ModelManager({
+    modelsDir: config.modelsDir,
+    engine,
+    budget,
+    defaults: { contextSize: config.contextSize, parallel: config.parallel, gpuLayers: config.gpuLayers },
+    overrides: config.models,
+    now: Date.now,
+    log: (message, fields) => logger.info(fields ?? {}, message),
+    onStateChange: (model, state) => logger.info({ model, state }, "model state"),
+    onLoadFinished: (model, ms, ok) => {
+      metrics.loads.inc({ model, result: ok ? "ok" : "error" });
+      if (ok) metrics.loadDuration.observe({ model }, ms / 1000);
+    },
+  });
+  await manager.refresh(true);
+
+  const info = async (): Promise<NeuronInfo> => {
+    if (Date.now() - discoveredAt > DISCOVERY_TTL_MS) {
+      discovery = await discoverNode(engine);
+      discoveredAt = Date.now();
+      budget.updateDevice(discovery.deviceMemory);
+    }
+    return {
+      node: config.name,
+      version: NEURON_VERSION,
+      backend: discovery.backend,
+      gpus: discovery.gpus,
+      ram_total: discovery.ramTotal,
+      ram_free: discovery.ramFree,
+      cpu_threads: discovery.cpuThreads,
+      threads,
+      parallel: config.parallel,
+      memory: budget.snapshot(),
+      supported: {
+        gguf_architectures: [...SUPPORTED_GGUF_ARCHITECTURES],
+        hf_model_types: [...SUPPORTED_HF_MODEL_TYPES],
+      },
+      unsupported: [...manager.unsupported],
+    };
+  };
+
+  const context: NeuronContext = {
+    manager,
+    metrics,
+    registry,
+    info,
+    now: Date.now,
+    newId: (prefix) => `${prefix}${randomBytes(12).toString("base64url")}`,
+    authToken: config.authToken,
+    testHooks: options.testHooks === true,
+    forceToolCallDefault: options.forceToolCallDefault,
+  };
+  const app = buildNeuronApp(context, { bodyLimit: 64 * 1024 * 1024, logger });
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.listen.port;
+  const host =
+    config.listen.host === "0.0.0.0" || config.listen.host === "::" ? "127.0.0.1" : config.listen.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    manager,
+    close: () => {
+      closing ??= shutdown(app.close(), manager, engine, options.shutdownGraceMs ?? 10_000);
+      return closing;
+    },
+  };
+}
+
+/** Stop accepting, let in-flight requests finish for a bounded time, then abort them, then dispose. */
+async function shutdown(
+  serverClosed: Promise<void>,
+  manager: ModelManager,
+  engine: Engine,
+  graceMs: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([serverClosed, grace]);
+  clearTimeout(timer);
+  await manager.unloadAll(true);
+  await serverClosed;
+  await engine.dispose();
+}

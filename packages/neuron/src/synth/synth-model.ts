@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { modelName } from "./model/gguf-metadata.js";
+import { buildModelParts } from "./model/model-parts.js";
+import { synthGguf, type WrittenModel } from "./synth-gguf.js";
+import { synthHf } from "./synth-hf.js";
+import { resolveSynthOptions, type SynthFormat, type SynthOptions } from "./synth-options.js";
+
+export interface SynthResult {
+  /** The GGUF file, or the HF folder. */
+  readonly path: string;
+  /** Total bytes written. */
+  readonly bytes: number;
+  readonly parameters: number;
+  readonly vocabSize: number;
+  /** general.name, e.g. `tiny-random-qwen3`. */
+  readonly name: string;
+  readonly format: SynthFormat;
+  /** Tensors written; in HF folders every expert is its own tensor. */
+  readonly tensorCount: number;
+  /** Every file written: the GGUF file, or the folder's files. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Generates a random-weight model. The output appears atomically: it is written under a temporary
+ * name next to `out` and renamed when complete, so readers never see a half-written model. An
+ * existing HF folder at `out` is replaced.
+ */
+export async function synthModel(options: SynthOptions): Promise<SynthResult> {
+  const resolved = resolveSynthOptions(options);
+  const parts = buildModelParts(resolved);
+  await mkdir(dirname(resolved.out), { recursive: true });
+  const temporary = `${resolved.out}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  let written: WrittenModel;
+  try {
+    if (resolved.format === "gguf") {
+      written = await synthGguf(parts, resolved.quant, temporary, resolved.omitKeys);
+    } else {
+      written = await synthHf(parts, resolved.dtype, resolved.shards, temporary);
+      await rm(resolved.out, { recursive: true, force: true });
+    }
+    await rename(temporary, resolved.out);
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    path: resolved.out,
+    bytes: written.bytes,
+    parameters: parts.parameters,
+    vocabSize: parts.vocabulary.tokens.length,
+    name: modelName(parts.shape),
+    format: resolved.format,
+    tensorCount: written.tensorCount,
+    files: written.files.map((file) => (file === "" ? resolved.out : join(resolved.out, file))),
+  };
+}

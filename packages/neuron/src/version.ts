@@ -1,0 +1,1 @@
+export const NEURON_VERSION = "0.1.0";

@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestNeuron, type TestNeuron } from "./neuron-harness.js";
+
+const ARCHS = ["llama", "qwen3", "qwen3moe"] as const;
+let neuron: TestNeuron;
+
+beforeAll(async () => {
+  neuron = await startTestNeuron({
+    models: {
+      llama: { arch: "llama", quant: "f16" },
+      qwen3: { arch: "qwen3", quant: "f16" },
+      qwen3moe: { arch: "qwen3moe", quant: "q8_0" },
+    },
+  });
+});
+
+afterAll(async () => {
+  await neuron?.stop();
+});
+
+const hello = [{ role: "user" as const, content: "Hello there, how are you?" }];
+
+describe("chat completions with the official openai client", () => {
+  it.each(ARCHS)("%s: non-streaming, exactly max_tokens tokens, usage by tokenizing", async (model) => {
+    const completion = await neuron.openai.chat.completions.create({
+      model,
+      messages: hello,
+      max_tokens: 12,
+    });
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.choices[0]?.finish_reason).toBe("length");
+    expect(completion.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(completion.usage?.completion_tokens).toBe(12);
+    const tokenized = (await (await neuron.post("/tokenize", { model, messages: hello })).json()) as {
+      count: number;
+    };
+    expect(completion.usage?.prompt_tokens).toBe(tokenized.count);
+  });
+
+  it.each(ARCHS)("%s: streams deltas, a finish chunk, the usage chunk and [DONE]", async (model) => {
+    const stream = await neuron.openai.chat.completions.create({
+      model,
+      messages: hello,
+      max_tokens: 10,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    const finishes: (string | null)[] = [];
+    let usageChunk: { choices: unknown[]; usage?: { completion_tokens: number } | null } | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+      if (chunk.usage) usageChunk = chunk;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(finishes).toEqual(["length"]);
+    expect(usageChunk?.choices).toEqual([]);
+    expect(usageChunk?.usage?.completion_tokens).toBe(10);
+  });
+
+  it("is deterministic for greedy decoding and stops at a stop sequence", async () => {
+    const first = await neuron.openai.chat.completions.create({
+      model: "qwen3",
+      messages: hello,
+      max_tokens: 24,
+    });
+    const again = await neuron.openai.chat.completions.create({
+      model: "qwen3",
+      messages: hello,
+      max_tokens: 24,
+    });
+    const text = first.choices[0]?.message.content ?? "";
+    expect(again.choices[0]?.message.content).toBe(text);
+    const stop = text.slice(Math.floor(text.length / 2), Math.floor(text.length / 2) + 3);
+    const stopped = await neuron.openai.chat.completions.create({
+      model: "qwen3",
+      messages: hello,
+      max_tokens: 24,
+      stop: [stop],
+    });
+    expect(stopped.choices[0]?.finish_reason).toBe("stop");
+    expect(text.startsWith(stopped.choices[0]?.message.content ?? "<none>")).toBe(true);
+    expect(stopped.choices[0]?.message.content).not.toContain(stop);
+  });
+
+  it("serves 4 concurrent streams to completion", async () => {
+    const run = async (index: number): Promise<number> => {
+      const stream = await neuron.openai.chat.completions.create({
+        model: "llama",
+        messages: [{ role: "user", content: `request number ${index}` }],
+        max_tokens: 16,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let tokens = 0;
+      for await (const chunk of stream) if (chunk.usage) tokens = chunk.usage.completion_tokens;
+      return tokens;
+    };
+    expect(await Promise.all([0, 1, 2, 3].map(run))).toEqual([16, 16, 16, 16]);
+  });
+
+  it("aborts the generation when the client disconnects and frees the sequence", async () => {
+    const controller = new AbortController();
+    const stream = await neuron.openai.chat.completions.create(
+      { model: "qwen3moe", messages: hello, max_tokens: 4000, stream: true },
+      { signal: controller.signal },
+    );
+    let chunks = 0;
+    try {
+      for await (const _chunk of stream) if (++chunks === 3) controller.abort();
+    } catch {
+      // the SDK reports the abort as an error; either way the stream is gone
+    }
+    expect(chunks).toBeLessThan(10);
+    // Both sequences must be free again: two requests at once complete without queueing behind a ghost.
+    const after = await Promise.all(
+      [1, 2].map(() =>
+        neuron.openai.chat.completions.create({ model: "qwen3moe", messages: hello, max_tokens: 4 }),
+      ),
+    );
+    expect(after.map((completion) => completion.usage?.completion_tokens)).toEqual([4, 4]);
+    const generated = await neuron.metric("cortex_neuron_completion_tokens_total", { model: "qwen3moe" });
+    expect(generated).toBeLessThan(4000);
+  });
+
+  it("reuses the KV cache of a previous turn (prefix reuse)", async () => {
+    const history = [
+      { role: "system" as const, content: "You are a helpful assistant. ".repeat(40) },
+      { role: "user" as const, content: "Tell me about the weather in a long answer." },
+    ];
+    const first = await neuron.openai.chat.completions.create({
+      model: "llama",
+      messages: history,
+      max_tokens: 8,
+    });
+    const second = await neuron.openai.chat.completions.create({
+      model: "llama",
+      messages: [
+        ...history,
+        { role: "assistant", content: first.choices[0]?.message.content ?? "" },
+        { role: "user", content: "And tomorrow?" },
+      ],
+      max_tokens: 8,
+    });
+    const cached = second.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const firstPrompt = first.usage?.prompt_tokens ?? 0;
+    expect(firstPrompt).toBeGreaterThan(200);
+    // Nearly the whole first turn comes from the cache; only the new turn is evaluated.
+    expect(cached).toBeGreaterThan(firstPrompt * 0.9);
+    expect((second.usage?.prompt_tokens ?? 0) - cached).toBeLessThan(60);
+  });
+
+  it("refuses a prompt longer than the context with both numbers", async () => {
+    const response = await neuron.post("/v1/chat/completions", {
+      model: "qwen3",
+      messages: [{ role: "user", content: "lorem ipsum dolor sit amet ".repeat(2000) }],
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("context_length_exceeded");
+    expect(body.error.message).toMatch(/prompt is too long: \d+ tokens > \d+ maximum/);
+  });
+
+  it("returns forced tool calls in the OpenAI shape, streaming with index", async () => {
+    const tools = [
+      {
+        type: "function" as const,
+        function: {
+          name: "get_weather",
+          description: "Weather for a city",
+          parameters: {
+            type: "object",
+            properties: {
+              city: { type: "string", maxLength: 12 },
+              unit: { enum: ["celsius", "fahrenheit"] },
+            },
+            required: ["city", "unit"],
+          },
+        },
+      },
+    ];
+    const headers = { "x-cortex-force-tool-call": "get_weather" };
+    const completion = await neuron.openai.chat.completions.create(
+      { model: "qwen3", messages: hello, tools, max_tokens: 64 },
+      { headers },
+    );
+    const choice = completion.choices[0];
+    expect(choice?.finish_reason).toBe("tool_calls");
+    const call = choice?.message.tool_calls?.[0];
+    expect(call?.type).toBe("function");
+    if (call?.type !== "function") throw new Error("expected a function call");
+    expect(call.function.name).toBe("get_weather");
+    expect(call.id).toMatch(/^call_/);
+    const args = JSON.parse(call.function.arguments) as { city: string; unit: string };
+    expect(typeof args.city).toBe("string");
+    expect(["celsius", "fahrenheit"]).toContain(args.unit);
+
+    const stream = await neuron.openai.chat.completions.create(
+      { model: "llama", messages: hello, tools, max_tokens: 64, stream: true },
+      { headers },
+    );
+    const fragments: string[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+        expect(delta.index).toBe(0);
+        fragments.push(delta.function?.arguments ?? "");
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe("tool_calls");
+    expect(JSON.parse(fragments.join(""))).toHaveProperty("city");
+  });
+
+  it("maps assistant tool_calls and tool results in the history", async () => {
+    const completion = await neuron.openai.chat.completions.create({
+      model: "qwen3",
+      max_tokens: 6,
+      messages: [
+        { role: "user", content: "What is the weather in Paris?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              id: "call_1",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: '{"temperature": 21}' },
+      ],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            parameters: { type: "object", properties: { city: { type: "string" } } },
+          },
+        },
+      ],
+    });
+    expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("produces JSON that matches a json_schema response_format", async () => {
+    const completion = await neuron.openai.chat.completions.create({
+      model: "llama",
+      messages: hello,
+      max_tokens: 200,
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "person",
+          schema: {
+            type: "object",
+            properties: { name: { type: "string", maxLength: 10 }, ok: { type: "boolean" } },
+            required: ["name", "ok"],
+          },
+        },
+      },
+    });
+    const parsed = JSON.parse(completion.choices[0]?.message.content ?? "") as { name: unknown; ok: unknown };
+    expect(typeof parsed.name).toBe("string");
+    expect(typeof parsed.ok).toBe("boolean");
+  });
+
+  it("serves legacy completions and embeddings", async () => {
+    const completion = await neuron.openai.completions.create({
+      model: "qwen3",
+      prompt: "Once upon a time",
+      max_tokens: 5,
+    });
+    expect(completion.choices[0]?.finish_reason).toBe("length");
+    expect(completion.usage?.completion_tokens).toBe(5);
+    const embeddings = await neuron.openai.embeddings.create({ model: "qwen3", input: ["hello", "world"] });
+    expect(embeddings.data).toHaveLength(2);
+    expect(embeddings.data[0]?.embedding).toHaveLength(64);
+  });
+});
