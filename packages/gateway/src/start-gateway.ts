@@ -25,6 +25,7 @@ export interface StartGatewayOptions {
   models: ModelsConfig;
   logger: FastifyBaseLogger;
   extraRoutes?: (ctx: GatewayContext) => readonly GatewayRoute[];
+  anthropicPingMs?: number;
 }
 
 export interface RunningGateway {
@@ -148,6 +149,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     modelOn: (node, modelId) => registry.get(node)?.models.find((model) => model.id === modelId),
     now,
     newId: (prefix) => `${prefix}${randomBytes(12).toString("base64url")}`,
+    anthropicPingMs: options.anthropicPingMs ?? 10_000,
     apiKeys: config.gateway.apiKeys,
     adminKey: config.gateway.adminKey,
   };

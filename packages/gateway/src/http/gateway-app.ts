@@ -1,5 +1,7 @@
 import { CortexError } from "@cortex/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { countTokens } from "../dispatch/count-tokens.js";
+import { proxyAnthropicMessages } from "../dispatch/proxy-anthropic.js";
 import { proxyOpenAI } from "../dispatch/proxy-openai.js";
 import { requireKey } from "./auth.js";
 import { gatewayErrorHandler } from "./error-handler.js";
@@ -45,6 +47,8 @@ const ROUTES: readonly GatewayRoute[] = [
     access: "client",
     handler: (ctx, request, reply) => proxyOpenAI(ctx, request, reply, "/v1/embeddings"),
   },
+  { method: "POST", url: "/v1/messages", access: "client", handler: proxyAnthropicMessages },
+  { method: "POST", url: "/v1/messages/count_tokens", access: "client", handler: countTokens },
   { method: "GET", url: "/admin/fleet", access: "admin", handler: (ctx) => fleet(ctx) },
   {
     method: "GET",

@@ -33,6 +33,8 @@ export interface GatewayContext {
   modelOn: (node: string, modelId: string) => NeuronModel | undefined;
   now: () => number;
   newId: (prefix: string) => string;
+  /** Anthropic streams send `ping` after this much silence. */
+  anthropicPingMs: number;
   apiKeys: readonly string[];
   adminKey: string | undefined;
 }
