@@ -15,23 +15,25 @@ export const DEMO_MODELS: readonly DemoModel[] = [
   { id: "qwen3moe-tiny", arch: "qwen3moe" },
 ];
 
-/** Bump when the generator changes so old demo files are not served by a newer cortex. */
-const DEMO_VERSION = "v1";
 
 export function demoDir(): string {
   const base =
     process.env.CORTEX_DEMO_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "cortex");
-  return join(base, `demo-models-${DEMO_VERSION}`);
+  return join(base, "demo-models");
 }
 
-/** Generates the demo models on first run; later runs find them in the cache folder. */
-export async function ensureDemoModels(dir: string, log: (line: string) => void): Promise<void> {
+/** Generates the demo models on first run (later runs find them) and returns the folder to serve. */
+export async function ensureDemoModels(dir: string, log: (line: string) => void): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const { synthModel } = await import("@cortex/neuron/synth/index");
+  const { synthModel, SYNTH_FORMAT_VERSION } = await import("@cortex/neuron/synth/index");
+  // A generator change writes new files beside the old ones: a stale cache is never served.
+  const versionDir = join(dir, `v${SYNTH_FORMAT_VERSION}`);
+  await mkdir(versionDir, { recursive: true });
   for (const model of DEMO_MODELS) {
-    const out = join(dir, `${model.id}.gguf`);
+    const out = join(versionDir, `${model.id}.gguf`);
     if (existsSync(out)) continue;
     log(`generating demo model ${model.id} (${model.arch}) …`);
     await synthModel({ arch: model.arch, size: "tiny", quant: "f16", ends: true, format: "gguf", out });
   }
+  return versionDir;
 }

@@ -26,8 +26,7 @@ export function cortexUpCommand(): Command {
     .option("--neuron-port <port>", "the local neuron's port", "13131")
     .action(async (flags: UpFlags) => {
       const logger = createLogger("cortex");
-      const dir = demoDir();
-      await ensureDemoModels(dir, (line) => process.stdout.write(`${line}\n`));
+      const dir = await ensureDemoModels(demoDir(), (line) => process.stdout.write(`${line}\n`));
       const neuronConfig = join(dir, "neuron.toml");
       // Claude Code sends ~76 kB of system prompt and tools: the demo context must hold that.
       await writeFile(neuronConfig, `name = "local"\ncontext_size = 65536\nparallel = 2\n`);

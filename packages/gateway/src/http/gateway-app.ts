@@ -1,5 +1,6 @@
 import { CortexError } from "@cortex/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { DASHBOARD_ROUTES } from "../dashboard/dashboard-routes.js";
 import { countTokens } from "../dispatch/count-tokens.js";
 import { proxyAnthropicMessages } from "../dispatch/proxy-anthropic.js";
 import { proxyOpenAI } from "../dispatch/proxy-openai.js";
@@ -95,7 +96,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
   app.setNotFoundHandler((request) => {
     throw new CortexError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
   });
-  const routes = [...ROUTES, ...(options.extraRoutes ?? [])];
+  const routes = [...ROUTES, ...DASHBOARD_ROUTES, ...(options.extraRoutes ?? [])];
   const access = new Map(routes.map((route) => [`${route.method} ${route.url}`, route.access]));
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
