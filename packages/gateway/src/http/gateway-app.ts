@@ -1,5 +1,5 @@
 import { CortexError } from "@cortex/core";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { DASHBOARD_ROUTES } from "../dashboard/dashboard-routes.js";
 import { countTokens } from "../dispatch/count-tokens.js";
 import { proxyAnthropicMessages } from "../dispatch/proxy-anthropic.js";
@@ -83,7 +83,8 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
   const app = Fastify({
     bodyLimit: options.bodyLimit,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    disableRequestLogging: true,
+    // Per-request lines would drown the decisions and transitions we do log.
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 0,
     genReqId: (request) => {
       const given = request.headers["x-request-id"];

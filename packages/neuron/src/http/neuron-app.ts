@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { CortexError } from "@cortex/core";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { neuronErrorHandler } from "./error-handler.js";
 import type { NeuronContext } from "./neuron-context.js";
 import { chatCompletions } from "./routes/chat-completions.js";
@@ -36,7 +36,8 @@ export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): F
   const app = Fastify({
     bodyLimit: options.bodyLimit,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    disableRequestLogging: true,
+    // Per-request lines would drown the decisions and transitions we do log.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
       return typeof given === "string" && given.length > 0 && given.length <= 128 ? given : ctx.newId("req_");

@@ -2,13 +2,7 @@ import { ggufMetadata, type SynthQuant } from "./model/gguf-metadata.js";
 import type { ModelParts } from "./model/model-parts.js";
 import { GGUF_DEFAULT_ALIGNMENT } from "./gguf/gguf-types.js";
 import { writeGguf, type GgufTensor } from "./gguf/write-gguf.js";
-
-export interface WrittenModel {
-  readonly bytes: number;
-  readonly tensorCount: number;
-  /** Relative to the output path ("" for the GGUF file itself). */
-  readonly files: readonly string[];
-}
+import type { WrittenModel } from "./written-model.js";
 
 /** Writes the model as one GGUF file at `path`. */
 export async function synthGguf(

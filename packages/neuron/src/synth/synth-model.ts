@@ -3,9 +3,10 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { modelName } from "./model/gguf-metadata.js";
 import { buildModelParts } from "./model/model-parts.js";
-import { synthGguf, type WrittenModel } from "./synth-gguf.js";
+import { synthGguf } from "./synth-gguf.js";
 import { synthHf } from "./synth-hf.js";
 import { resolveSynthOptions, type SynthFormat, type SynthOptions } from "./synth-options.js";
+import type { WrittenModel } from "./written-model.js";
 
 export interface SynthResult {
   /** The GGUF file, or the HF folder. */

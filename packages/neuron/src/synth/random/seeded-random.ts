@@ -59,11 +59,6 @@ export class SeededRandom {
     return result;
   }
 
-  /** Uniform in [0, 1). */
-  nextFloat(): number {
-    return this.nextUint32() / 4294967296;
-  }
-
   /**
    * Approximately standard normal: the Irwin-Hall sum of four 16-bit uniforms, centred and scaled to
    * unit variance. Tails stop at ±3.46σ, which random weights do not miss, and it is about eight
