@@ -1,0 +1,94 @@
+import { parseCortexConfig, parseModelsConfig } from "@cortex/core";
+import { startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
+import OpenAI from "openai";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, type RunningGateway } from "../../src/start-gateway.js";
+
+const MiB = 1024 * 1024;
+let neuron: FakeNeuron;
+let gateway: RunningGateway;
+
+beforeAll(async () => {
+  neuron = await startFakeNeuron({
+    name: "alpha",
+    memoryTotal: 512 * MiB,
+    models: [{ id: "m1", memory: 64 * MiB }],
+    knobs: { tokenDelayMs: 5, loadDelayMs: 50 },
+  });
+  const config = parseCortexConfig(
+    [
+      "[gateway]",
+      'listen = "127.0.0.1:0"',
+      'metrics_listen = "127.0.0.1:0"',
+      "[fleet]",
+      'poll_interval = "200ms"',
+      "[[neurons]]",
+      'name = "alpha"',
+      `endpoint = "${neuron.url}"`,
+    ].join("\n"),
+    "cortex.toml",
+    "/",
+  );
+  gateway = await startGateway({
+    config,
+    models: parseModelsConfig("", "models.toml", "/"),
+    logger: pino({ level: "silent" }),
+  });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await neuron?.close();
+});
+
+/** Sums the samples of one metric whose labels include `labels`, read from the live registry. */
+async function sample(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await gateway.context.registry.getMetricsAsJSON()).find((entry) => entry.name === name);
+  return (metric?.values ?? [])
+    .filter(
+      (value) =>
+        value.metricName === undefined || value.metricName === name || value.metricName.endsWith("_count"),
+    )
+    .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+describe("gateway metrics after real requests", () => {
+  it("records per-request tokens, TTFT, tok/s and a cold-load wait kept out of TTFT", async () => {
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "x", maxRetries: 0 });
+    const stream = await client.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hello" }],
+      max_tokens: 6,
+      stream: true,
+    });
+    let chunks = 0;
+    for await (const _chunk of stream) chunks++;
+    expect(chunks).toBeGreaterThan(6);
+    // The client did not ask for usage, so the chunk the gateway asked for on its own behalf was removed.
+    const labels = { model: "m1", node: "alpha", dialect: "openai" };
+    expect(await sample("cortex_gateway_requests_total", { ...labels, status: "200" })).toBe(1);
+    expect(await sample("cortex_gateway_completion_tokens_total", labels)).toBe(6);
+    expect(await sample("cortex_gateway_prompt_tokens_total", labels)).toBeGreaterThan(0);
+    const ttft = (
+      await gateway.context.registry.getSingleMetric("cortex_gateway_time_to_first_token_seconds")?.get()
+    )?.values.find((value) => value.metricName?.endsWith("_sum") && value.labels.model === "m1");
+    const coldLoad = (
+      await gateway.context.registry.getSingleMetric("cortex_gateway_cold_load_wait_seconds")?.get()
+    )?.values.find((value) => value.metricName?.endsWith("_sum") && value.labels.model === "m1");
+    expect(coldLoad?.value).toBeGreaterThanOrEqual(0.05);
+    // The 50 ms load is not inside TTFT.
+    expect(ttft?.value).toBeLessThan(0.05);
+    const decode = (
+      await gateway.context.registry.getSingleMetric("cortex_gateway_decode_tokens_per_second")?.get()
+    )?.values.find((value) => value.metricName?.endsWith("_count") && value.labels.model === "m1");
+    expect(decode?.value).toBe(1);
+    const scrape = await (await fetch(`${gateway.metricsUrl}/metrics`)).text();
+    expect(scrape).toMatch(
+      /cortex_gateway_time_to_first_token_seconds_bucket\{le="[^"]+",model="m1",node="alpha",dialect="openai"\}/,
+    );
+    expect(scrape).toMatch(/cortex_fleet_node_up\{node="alpha"\} 1/);
+    expect(scrape).toMatch(/cortex_scheduler_loads_total\{model="m1",node="alpha",result="ok"\} 1/);
+  });
+});
