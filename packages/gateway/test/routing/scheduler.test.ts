@@ -1,0 +1,278 @@
+import { CortexError, type NeuronModel } from "@cortex/core";
+import { describe, expect, it } from "vitest";
+import { DecisionLog } from "../../src/routing/decision-log.js";
+import { Scheduler, type ModelPlacementProfile, type SchedulerEffects } from "../../src/routing/scheduler.js";
+import type { NodeReport } from "../../src/routing/to-node-snapshot.js";
+
+const MiB = 1024 * 1024;
+
+interface FakeNode {
+  name: string;
+  total: number;
+  models: Map<string, { memory: number; state: NeuronModel["state"]; lastUsed: number | null }>;
+}
+
+/** An in-memory fleet whose effects are recorded, so the scheduler's decisions can be asserted exactly. */
+function fakeFleet(
+  nodes: {
+    name: string;
+    total: number;
+    models: Record<string, { memory: number; loaded?: boolean; lastUsed?: number }>;
+  }[],
+) {
+  const fleet: FakeNode[] = nodes.map((node) => ({
+    name: node.name,
+    total: node.total,
+    models: new Map(
+      Object.entries(node.models).map(([id, model]) => [
+        id,
+        {
+          memory: model.memory,
+          state: model.loaded ? "loaded" : "unloaded",
+          lastUsed: model.lastUsed ?? null,
+        },
+      ]),
+    ),
+  }));
+  const calls: string[] = [];
+  let gate: Promise<void> = Promise.resolve();
+  let refuseNext = false;
+  const find = (node: string, model: string) => {
+    const entry = fleet.find((candidate) => candidate.name === node)?.models.get(model);
+    if (!entry) throw new Error(`no ${model} on ${node}`);
+    return entry;
+  };
+  const effects: SchedulerEffects = {
+    load: async (node, model) => {
+      calls.push(`load ${model} on ${node}`);
+      await gate;
+      if (refuseNext) {
+        refuseNext = false;
+        throw new CortexError("insufficient_memory", "refused");
+      }
+      find(node, model).state = "loaded";
+    },
+    unload: async (node, model) => {
+      calls.push(`unload ${model} on ${node}`);
+      find(node, model).state = "unloaded";
+    },
+  };
+  const reports = (): NodeReport[] =>
+    fleet.map((node) => {
+      const used = [...node.models.values()]
+        .filter((m) => m.state !== "unloaded")
+        .reduce((sum, m) => sum + m.memory, 0);
+      return {
+        name: node.name,
+        state: "up",
+        info: { memory: { total: node.total, used, free: node.total - used, headroom: 0, source: "budget" } },
+        models: [...node.models].map(([id, m]) => ({
+          id,
+          source: "gguf",
+          architecture: "llama",
+          quantization: "F16",
+          file_size: m.memory,
+          parameters: 1,
+          train_context_length: 4096,
+          context_length: 4096,
+          memory_estimate: m.memory,
+          state: m.state,
+          progress: null,
+          last_used: m.lastUsed,
+          in_flight: 0,
+          queued: 0,
+          error: null,
+        })),
+      };
+    });
+  return {
+    effects,
+    reports,
+    calls,
+    hold: () => {
+      let release!: () => void;
+      gate = new Promise((resolve) => (release = resolve));
+      return release;
+    },
+    refuseNextLoad: () => {
+      refuseNext = true;
+    },
+  };
+}
+
+function scheduler(
+  fleet: ReturnType<typeof fakeFleet>,
+  options: {
+    strategy?: "lru" | "priority";
+    profiles?: Record<string, Partial<ModelPlacementProfile>>;
+    queueLimit?: number;
+    defragAfterCycles?: number;
+    loadTimeoutMs?: number;
+  } = {},
+) {
+  const decisions = new DecisionLog();
+  const errors: string[] = [];
+  const instance = new Scheduler({
+    effects: fleet.effects,
+    reports: fleet.reports,
+    profileOf: (id) => ({ pinned: false, priority: 0, ...options.profiles?.[id] }),
+    strategy: options.strategy ?? "lru",
+    defragAfterCycles: options.defragAfterCycles ?? 0,
+    queueLimit: options.queueLimit ?? 8,
+    loadTimeoutMs: options.loadTimeoutMs ?? 5_000,
+    extraHeadroom: 0,
+    decisions,
+    now: () => 1_000_000,
+    onError: (message) => errors.push(message),
+  });
+  return { instance, decisions, errors };
+}
+
+const context = (requestId: string) => ({ requestId, signal: new AbortController().signal });
+
+describe("Scheduler", () => {
+  it("routes to the least busy node that has the model loaded, counting its own in-flight requests", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+      { name: "b", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+    ]);
+    const { instance } = scheduler(fleet);
+    const first = await instance.route("m", context("r1"));
+    const second = await instance.route("m", context("r2"));
+    expect([first.node, second.node]).toEqual(["a", "b"]);
+    expect(first.coldLoadMs).toBe(0);
+    first.release();
+    expect((await instance.route("m", context("r3"))).node).toBe("a");
+    expect(fleet.calls).toEqual([]);
+  });
+
+  it("makes concurrent requests for a cold model one load", async () => {
+    const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB } } }]);
+    const { instance, decisions } = scheduler(fleet);
+    const release = fleet.hold();
+    const routes = Promise.all([1, 2, 3].map((index) => instance.route("m", context(`r${index}`))));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    expect((await routes).map((route) => route.node)).toEqual(["a", "a", "a"]);
+    expect(fleet.calls).toEqual(["load m on a"]);
+    expect(decisions.list().map((decision) => decision.kind)).toEqual(["load"]);
+  });
+
+  it("evicts by the strategy and explains it", async () => {
+    const models = {
+      old: { memory: 40 * MiB, loaded: true, lastUsed: 1 },
+      recent: { memory: 40 * MiB, loaded: true, lastUsed: 900_000 },
+      big: { memory: 50 * MiB },
+    };
+    const lru = fakeFleet([{ name: "a", total: 100 * MiB, models }]);
+    const { instance: byLru, decisions } = scheduler(lru);
+    await byLru.route("big", context("req-1"));
+    expect(lru.calls).toEqual(["unload old on a", "load big on a"]);
+    expect(decisions.list()[0]?.message).toMatch(/^evicted old on a to load big for request req-1 \(lru/);
+
+    const byPriority = fakeFleet([{ name: "a", total: 100 * MiB, models }]);
+    const { instance } = scheduler(byPriority, { strategy: "priority", profiles: { old: { priority: 10 } } });
+    await instance.route("big", context("req-2"));
+    expect(byPriority.calls).toEqual(["unload recent on a", "load big on a"]);
+  });
+
+  it("never evicts a pinned model and fails fast with 503 when nothing can fit", async () => {
+    const fleet = fakeFleet([
+      {
+        name: "a",
+        total: 100 * MiB,
+        models: { keep: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
+      },
+    ]);
+    const { instance, decisions } = scheduler(fleet, { profiles: { keep: { pinned: true } } });
+    const failure = await instance.route("big", context("r1")).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CortexError);
+    expect(failure).toMatchObject({ code: "no_capacity", status: 503 });
+    expect((failure as CortexError).retryAfter).toBeGreaterThan(0);
+    expect((failure as CortexError).message).toMatch(/needs 50(\.0)? MiB/);
+    expect(fleet.calls).toEqual([]);
+    expect(decisions.list().at(-1)?.kind).toBe("no_fit");
+  });
+
+  it("never evicts a model with requests in flight", async () => {
+    const fleet = fakeFleet([
+      {
+        name: "a",
+        total: 100 * MiB,
+        models: { busy: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
+      },
+    ]);
+    const { instance } = scheduler(fleet);
+    const lease = await instance.route("busy", context("r1"));
+    await expect(instance.route("big", context("r2"))).rejects.toMatchObject({ code: "no_capacity" });
+    lease.release();
+    await instance.route("big", context("r3"));
+    expect(fleet.calls).toEqual(["unload busy on a", "load big on a"]);
+  });
+
+  it("bounds the queue of requests waiting for one cold load", async () => {
+    const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB } } }]);
+    const { instance } = scheduler(fleet, { queueLimit: 2 });
+    const release = fleet.hold();
+    const waiting = [instance.route("m", context("r1")), instance.route("m", context("r2"))];
+    await expect(instance.route("m", context("r3"))).rejects.toMatchObject({
+      code: "queue_full",
+      status: 503,
+    });
+    release();
+    await Promise.all(waiting);
+  });
+
+  it("bounds the wait for a load that does not finish", async () => {
+    const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB } } }]);
+    const { instance } = scheduler(fleet, { loadTimeoutMs: 50 });
+    const release = fleet.hold();
+    await expect(instance.route("m", context("r1"))).rejects.toMatchObject({ code: "no_capacity" });
+    release();
+  });
+
+  it("re-plans when a node refuses a load its last report said would fit", async () => {
+    const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB } } }]);
+    const { instance } = scheduler(fleet);
+    fleet.refuseNextLoad();
+    expect((await instance.route("m", context("r1"))).node).toBe("a");
+    expect(fleet.calls).toEqual(["load m on a", "load m on a"]);
+  });
+
+  it("answers model_not_found for a model no node offers", async () => {
+    const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: {} }]);
+    await expect(scheduler(fleet).instance.route("nope", context("r1"))).rejects.toMatchObject({
+      code: "model_not_found",
+      status: 404,
+    });
+  });
+
+  it("defrags after an eviction cycle: load the new copy, then unload the old one", async () => {
+    const fleet = fakeFleet([
+      {
+        name: "a",
+        total: 100 * MiB,
+        models: {
+          y: { memory: 50 * MiB, loaded: true, lastUsed: 1 },
+          z: { memory: 60 * MiB },
+          w: { memory: 20 * MiB },
+        },
+      },
+      {
+        name: "b",
+        total: 100 * MiB,
+        models: { w: { memory: 20 * MiB, loaded: true }, x: { memory: 30 * MiB, loaded: true } },
+      },
+    ]);
+    const { instance, decisions } = scheduler(fleet);
+    await instance.route("z", context("r1"));
+    expect(fleet.calls).toEqual(["unload y on a", "load z on a"]);
+    expect(instance.evictionCycles).toBe(1);
+    // Moving w off b grows the largest free block from 50 MiB (b) to 70 MiB.
+    expect(await instance.defragNow()).toBe(1);
+    expect(fleet.calls.slice(2)).toEqual(["load w on a", "unload w on b"]);
+    expect(decisions.list().at(-1)?.message).toMatch(/^defrag: moving w from b to a/);
+    // While the old copy drains it is not routed to; afterwards the new copy serves.
+    expect((await instance.route("w", context("r2"))).node).toBe("a");
+  });
+});
