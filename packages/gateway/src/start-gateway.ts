@@ -159,6 +159,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes(context) } : {}),
   });
   await poller.pollNow();
+  for (const node of registry.snapshot()) {
+    // Transitions are logged when they happen; a node that never answered has had none yet.
+    if (node.state === "down") {
+      logger.warn(
+        { node: node.name, endpoint: node.endpoint, error: node.lastError?.message },
+        "neuron not reachable yet",
+      );
+    }
+  }
   poller.start();
   await app.listen({ host: config.gateway.listen.host, port: config.gateway.listen.port });
   const metricsServer = await listenMetrics(promRegistry, config.gateway.metricsListen);
