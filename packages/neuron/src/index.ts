@@ -2,3 +2,4 @@ export * from "./start-neuron.js";
 export * from "./engine/engine.js";
 export { discoverNode } from "./discovery/discover-node.js";
 export { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";
+export { describeModelsDir, type ModelsDirReport } from "./describe-models-dir.js";

@@ -10,11 +10,12 @@ export function neuronInfoCommand(): Command {
     .option("--json", "print JSON")
     .action(async (flags: { config?: string; modelsDir?: string; json?: boolean }) => {
       const config = await resolveNeuronConfig(flags);
-      const { LlamaCppEngine, discoverNode, autoThreads } = await import("@cortex/neuron");
+      const { LlamaCppEngine, discoverNode, autoThreads, describeModelsDir } = await import("@cortex/neuron");
       const threads = config.threads > 0 ? config.threads : autoThreads();
       const engine = new LlamaCppEngine({ gpu: config.gpu, threads, queueLimit: 0, log: () => {} });
       try {
         const node = await discoverNode(engine);
+        const dir = await describeModelsDir(config, engine);
         const report = {
           node: config.name,
           backend: node.backend,
@@ -29,6 +30,17 @@ export function neuronInfoCommand(): Command {
             gguf_architectures: SUPPORTED_GGUF_ARCHITECTURES,
             hf_model_types: SUPPORTED_HF_MODEL_TYPES,
           },
+          models: dir.models.map((model) => ({
+            id: model.id,
+            source: model.source,
+            architecture: model.architecture,
+            quantization: model.quantization,
+            parameters: model.parameters,
+            memory_estimate: model.memory_estimate,
+            servable: model.state !== "failed",
+            reason: model.error,
+          })),
+          unsupported: dir.unsupported,
         };
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -47,10 +59,25 @@ export function neuronInfoCommand(): Command {
           `cpu         ${node.cpuThreads} threads (inference uses ${threads})`,
           `models dir  ${config.modelsDir}`,
           `supported   GGUF: ${SUPPORTED_GGUF_ARCHITECTURES.join(", ")}; HF model_type: ${SUPPORTED_HF_MODEL_TYPES.join(", ")}`,
+          "",
+          ...(report.models.length === 0 ? ["models      none found"] : []),
+          ...report.models.map((model) =>
+            model.servable
+              ? `model       ${model.id}: ${model.architecture ?? "?"} ${model.quantization ?? ""}, ${formatCount(model.parameters)} parameters, needs ~${model.memory_estimate === null ? "?" : formatBytes(model.memory_estimate)}`
+              : `cannot serve ${model.id}: ${model.reason ?? "unknown reason"}`,
+          ),
+          ...report.unsupported.map((entry) => `cannot serve ${entry.path}: ${entry.reason}`),
         ];
         process.stdout.write(`${lines.join("\n")}\n`);
       } finally {
         await engine.dispose();
       }
     });
+}
+
+function formatCount(value: number | null): string {
+  if (value === null) return "?";
+  if (value >= 1e9) return `${(value / 1e9).toFixed(1)}B`;
+  if (value >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
+  return `${Math.round(value / 1e3)}K`;
 }
