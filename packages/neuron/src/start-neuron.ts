@@ -105,7 +105,14 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
         gguf_architectures: [...SUPPORTED_GGUF_ARCHITECTURES],
         hf_model_types: [...SUPPORTED_HF_MODEL_TYPES],
       },
-      unsupported: [...manager.unsupported],
+      // Everything in models_dir that is not offered, with why: the diagnostic an operator needs.
+      unsupported: [
+        ...manager.unsupported,
+        ...manager
+          .list()
+          .filter((model) => model.state === "failed")
+          .map((model) => ({ path: model.id, reason: model.error ?? "failed" })),
+      ],
     };
   };
 
