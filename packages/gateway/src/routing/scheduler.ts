@@ -109,11 +109,7 @@ export class Scheduler {
       const snapshot = this.snapshot(context.exclude);
       const node = pickLoadedNode(snapshot, modelId, profile.allowedNodes, profile.preferredNodes);
       if (node) return this.#lease(node, modelId, coldLoadMs);
-      if (!snapshot.nodes.some((n) => n.state !== "down" && n.models.some((m) => m.id === modelId))) {
-        throw new CortexError("model_not_found", `model ${modelId} is not served by any available node`, {
-          param: "model",
-        });
-      }
+      this.#assertOffered(modelId, snapshot);
       const waitStarted = this.#options.now();
       try {
         await this.#awaitColdLoad(modelId, context);
@@ -135,6 +131,7 @@ export class Scheduler {
     signal: AbortSignal,
   ): Promise<void> {
     const profile = this.#options.profileOf(modelId);
+    this.#assertOffered(modelId, this.snapshot());
     const allowedNodes = node === undefined ? profile.allowedNodes : [node];
     await this.#place(modelId, requestId, undefined, {
       ...profile,
@@ -182,6 +179,14 @@ export class Scheduler {
 
   isPinned(modelId: string): boolean {
     return this.#pins.get(modelId) ?? this.#options.profileOf(modelId).pinned;
+  }
+
+  #assertOffered(modelId: string, snapshot: FleetSnapshot): void {
+    if (!snapshot.nodes.some((n) => n.state !== "down" && n.models.some((m) => m.id === modelId))) {
+      throw new CortexError("model_not_found", `model ${modelId} is not served by any available node`, {
+        param: "model",
+      });
+    }
   }
 
   #policy(modelId: string): { pinned: boolean; priority: number; allowedNodes?: readonly string[] } {

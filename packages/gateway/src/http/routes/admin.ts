@@ -54,6 +54,11 @@ export async function adminUnload(
 export function adminPin(ctx: GatewayContext, request: FastifyRequest, pinned: boolean): unknown {
   const action = parseAction(request.body);
   const id = ctx.resolveModel(action.model).id;
+  if (!ctx.catalog().some((entry) => entry.id === id)) {
+    throw new CortexError("model_not_found", `model ${id} is not served by any available node`, {
+      param: "model",
+    });
+  }
   ctx.scheduler.setPinned(id, pinned, request.id);
   return { model: id, pinned };
 }
