@@ -15,7 +15,6 @@ export const DEMO_MODELS: readonly DemoModel[] = [
   { id: "qwen3moe-tiny", arch: "qwen3moe" },
 ];
 
-
 export function demoDir(): string {
   const base =
     process.env.CORTEX_DEMO_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "cortex");

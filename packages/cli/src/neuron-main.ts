@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, reportError } from "./cli-error.js";
+import { neuronConvertCommand } from "./commands/neuron-convert.js";
 import { neuronInfoCommand } from "./commands/neuron-info.js";
 import { neuronServeCommand } from "./commands/neuron-serve.js";
 import { synthModelCommand } from "./commands/synth-model.js";
@@ -10,7 +11,8 @@ export async function runNeuron(argv: string[]): Promise<void> {
     .exitOverride()
     .addCommand(neuronServeCommand())
     .addCommand(neuronInfoCommand())
-    .addCommand(synthModelCommand());
+    .addCommand(synthModelCommand())
+    .addCommand(neuronConvertCommand());
   await runProgram(program, argv);
 }
 
