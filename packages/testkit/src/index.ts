@@ -4,3 +4,4 @@ export * from "./collect-sse.js";
 export * from "./fixture-models.js";
 export * from "./fake-neuron/index.js";
 export * from "./model-dir.js";
+export * from "./read-metric.js";
