@@ -1,4 +1,9 @@
-import { histogramTotals, meanSince, seriesKey, type HistogramReading, type HistogramTotals } from "./histogram-totals.js";
+import {
+  histogramTotals,
+  meanSince,
+  type HistogramReading,
+  type HistogramTotals,
+} from "./histogram-totals.js";
 
 /** One node/model pair's recent decode speed and time to first token, oldest sample first. */
 export interface RateSeries {
@@ -37,9 +42,18 @@ export class RateHistory {
       if (!this.#series.has(key)) this.#series.set(key, newSeries(key));
     }
     for (const [key, series] of this.#series) {
-      push(series.tokens_per_second, meanSince(previous.decode.get(key), current.decode.get(key)), this.#length);
+      push(
+        series.tokens_per_second,
+        meanSince(previous.decode.get(key), current.decode.get(key)),
+        this.#length,
+      );
       push(series.ttft_seconds, meanSince(previous.ttft.get(key), current.ttft.get(key)), this.#length);
     }
+  }
+
+  /** After a pause in sampling: the next reading is a new baseline, not one long interval. */
+  rebase(): void {
+    this.#previous = undefined;
   }
 
   series(): RateSeries[] {
@@ -60,5 +74,3 @@ function push(samples: (number | null)[], value: number | null, length: number):
   samples.push(value === null ? null : Math.round(value * 1000) / 1000);
   if (samples.length > length) samples.splice(0, samples.length - length);
 }
-
-export { seriesKey };
