@@ -83,6 +83,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         );
         metrics.loads.inc({ model, node, result: "ok" });
         metrics.loadDuration.observe({ model, node }, (now() - started) / 1000);
+        // The node's free memory changed too: the next placement must not plan from the old figure.
+        await poller.refreshNode(node).catch(() => undefined);
       } catch (error) {
         metrics.loads.inc({ model, node, result: "error" });
         await poller.refreshNode(node).catch(() => undefined);
@@ -93,6 +95,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       const client = clients.get(node);
       if (!client) throw new Error(`no client for node ${node}`);
       registry.noteModel(node, await client.unload({ model }, signal));
+      await poller.refreshNode(node).catch(() => undefined);
     },
   };
   const scheduler: Scheduler = new Scheduler({
@@ -145,6 +148,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       } finally {
         route.release();
       }
+    },
+    upstreamFailed: (node, kind) => {
+      metrics.upstreamErrors.inc({ node, kind });
+      // Do not wait for the next poll to stop routing to a node that refuses connections.
+      if (kind === "connect") void poller.refreshNode(node).catch(() => undefined);
     },
     modelOn: (node, modelId) => registry.get(node)?.models.find((model) => model.id === modelId),
     now,

@@ -17,9 +17,11 @@ export async function countTokens(
   const model = ctx.resolveModel(decoded.value.model);
   const body = encodeOpenAIChatRequest({ ...decoded.value, model: model.id, stream: false });
   const disconnect = abortOnDisconnect(reply.raw);
+  // With tool_choice none the neuron renders no tools into the prompt (it generates without them).
+  const tools = decoded.value.toolChoice.type === "none" ? undefined : body.tools;
   const count = await ctx.tokenize(
     model.id,
-    { model: model.id, messages: body.messages, tools: body.tools },
+    { model: model.id, messages: body.messages, tools },
     disconnect.signal,
   );
   return { input_tokens: count };

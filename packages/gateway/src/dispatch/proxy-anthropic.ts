@@ -54,13 +54,18 @@ export async function proxyAnthropicMessages(
       body: encodeOpenAIChatRequest(chat),
       requestId: request.id,
       signal: disconnect.signal,
-      onUpstreamError: (node, kind) => ctx.metrics.upstreamErrors.inc({ node, kind }),
+      onUpstreamError: ctx.upstreamFailed,
       onRouted: (node, coldLoadMs) => meter.routed(node, coldLoadMs),
     });
     try {
       if (response.statusCode !== 200) {
         status = response.statusCode;
-        throw await errorFromBody(response, route.node);
+        const failure = await errorFromBody(response, route.node);
+        // Keep the overflow text as the neuron wrote it (no node prefix), as the OpenAI route does:
+        // `prompt is too long: X tokens > Y maximum` is what Claude Code matches to compact.
+        throw failure.code === "context_length_exceeded" && failure.cause instanceof CortexError
+          ? failure.cause
+          : failure;
       }
       if (!chat.stream) {
         const canonical = decodeOpenAIChatResponse(JSON.parse(await readBody(response.body)) as unknown);
@@ -97,7 +102,7 @@ export async function proxyAnthropicMessages(
           }
           if (event.type === "usage") meter.usage(event.usage.promptTokens, event.usage.completionTokens);
         },
-        onStreamError: () => ctx.metrics.upstreamErrors.inc({ node: route.node, kind: "stream" }),
+        onStreamError: () => ctx.upstreamFailed(route.node, "stream"),
       });
       res.end();
       return reply;

@@ -47,7 +47,7 @@ export async function proxyOpenAI(
       body: upstreamBody,
       requestId: request.id,
       signal: disconnect.signal,
-      onUpstreamError: (node, kind) => ctx.metrics.upstreamErrors.inc({ node, kind }),
+      onUpstreamError: ctx.upstreamFailed,
       onRouted: (node, coldLoadMs) => meter.routed(node, coldLoadMs),
     });
     try {
@@ -85,7 +85,7 @@ export async function proxyOpenAI(
         } else {
           // Headers are gone: end the stream with an error event in the client's dialect, never a hang.
           status = 502;
-          ctx.metrics.upstreamErrors.inc({ node: route.node, kind: "stream" });
+          ctx.upstreamFailed(route.node, "stream");
           const failure = new CortexError(
             "upstream_error",
             `${route.node} failed mid-stream: ${toCortexError(error).message}`,

@@ -1,6 +1,6 @@
 import { CortexError, renderAnthropicError, renderOpenAIError, toCortexError } from "@cortex/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { dialectOfPath } from "./dialect-of.js";
+import { dialectOfPath, wantsAnthropicShape } from "./dialect-of.js";
 
 /** The one place errors become responses on the gateway, in the dialect of the route that failed. */
 export function gatewayErrorHandler(
@@ -11,10 +11,12 @@ export function gatewayErrorHandler(
   const failure = fromFastifyError(error) ?? toCortexError(error);
   if (failure.status >= 500 && failure.code === "internal_error")
     request.log.error({ err: error }, "request failed");
-  const rendered =
-    dialectOfPath(request.url) === "anthropic"
-      ? renderAnthropicError(failure, request.id)
-      : renderOpenAIError(failure, request.id);
+  const anthropic =
+    dialectOfPath(request.url) === "anthropic" ||
+    (request.url.startsWith("/v1/models") && wantsAnthropicShape(request.headers));
+  const rendered = anthropic
+    ? renderAnthropicError(failure, request.id)
+    : renderOpenAIError(failure, request.id);
   void reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
 }
 

@@ -1,5 +1,10 @@
 import { CortexError } from "@cortex/core";
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import { DASHBOARD_ROUTES } from "../dashboard/dashboard-routes.js";
 import { countTokens } from "../dispatch/count-tokens.js";
 import { proxyAnthropicMessages } from "../dispatch/proxy-anthropic.js";
@@ -105,7 +110,9 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     const level = access.get(`${request.method} ${request.routeOptions.url ?? ""}`) ?? "client";
     if (level === "admin" && ctx.adminKey !== undefined)
       requireKey(request.headers, [ctx.adminKey], "admin key");
-    if (level === "client" && ctx.apiKeys.length > 0) requireKey(request.headers, ctx.apiKeys, "API key");
+    // Without an admin key, /admin is at least as closed as the client routes, never open.
+    const clientLevel = level === "client" || (level === "admin" && ctx.adminKey === undefined);
+    if (clientLevel && ctx.apiKeys.length > 0) requireKey(request.headers, ctx.apiKeys, "API key");
   });
   for (const route of routes) {
     app.route({

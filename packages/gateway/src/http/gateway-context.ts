@@ -31,6 +31,8 @@ export interface GatewayContext {
   tokenize: (modelId: string, body: unknown, signal: AbortSignal) => Promise<number>;
   /** A node's fresh report for one model, after an admin load/unload. */
   modelOn: (node: string, modelId: string) => NeuronModel | undefined;
+  /** Counts a failure talking to a node; a refused connection also re-polls it at once. */
+  upstreamFailed: (node: string, kind: "connect" | "timeout" | "status" | "stream") => void;
   now: () => number;
   newId: (prefix: string) => string;
   /** Anthropic streams send `ping` after this much silence. */

@@ -1,0 +1,173 @@
+import { Anthropic } from "@anthropic-ai/sdk";
+import { parseCortexConfig, parseModelsConfig } from "@cortex/core";
+import OpenAI from "openai";
+import { pino } from "pino";
+import { Agent, fetch as undiciFetch } from "undici";
+import type { CatalogEntry } from "../../src/catalog/model-catalog.js";
+import type { Decision } from "../../src/routing/decision-log.js";
+import { startGateway, type RunningGateway } from "../../src/start-gateway.js";
+import { readMetric } from "@cortex/testkit";
+
+export const MiB = 1024 * 1024;
+
+type TomlValue = string | number | boolean | readonly string[];
+export type TomlTable = Readonly<Record<string, TomlValue>>;
+
+export interface NeuronRef {
+  name: string;
+  url: string;
+  token?: string;
+}
+
+/** One gateway's cortex.toml, as tables; loopback ephemeral ports and a fast poll unless overridden. */
+export interface GatewaySetup {
+  neurons: readonly NeuronRef[];
+  gateway?: TomlTable;
+  eviction?: TomlTable;
+  fleet?: TomlTable;
+  timeouts?: TomlTable;
+  scheduler?: TomlTable;
+  /** models.toml text (placement profiles). */
+  models?: string;
+}
+
+export function cortexToml(setup: GatewaySetup): string {
+  const sections: [string, TomlTable][] = [
+    ["gateway", { listen: "127.0.0.1:0", metrics_listen: "127.0.0.1:0", ...setup.gateway }],
+    ["timeouts", { connect: "2s", load: "30s", ...setup.timeouts }],
+    ["eviction", { ...setup.eviction }],
+    ["fleet", { poll_interval: "200ms", down_after: 2, ...setup.fleet }],
+    ["scheduler", { ...setup.scheduler }],
+  ];
+  const neurons = setup.neurons.map(
+    (neuron) =>
+      `[[neurons]]\n${tomlLines({ name: neuron.name, endpoint: neuron.url, ...(neuron.token ? { token: neuron.token } : {}) })}`,
+  );
+  return [...sections.map(([name, table]) => `[${name}]\n${tomlLines(table)}`), ...neurons].join("\n\n");
+}
+
+function tomlLines(table: TomlTable): string {
+  return Object.entries(table)
+    .map(([key, value]) => `${key} = ${JSON.stringify(value)}`)
+    .join("\n");
+}
+
+export interface TestGateway {
+  url: string;
+  metricsUrl: string;
+  running: RunningGateway;
+  /** The official client, without retries (a retried 503 would hide what the gateway said). */
+  openai(apiKey?: string): OpenAI;
+  /** The official Anthropic client (it sends `x-api-key` and `anthropic-version`), without retries. */
+  anthropic(apiKey?: string): Anthropic;
+  /** A raw request to the gateway, headers as given (no key added). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** `GET /v1/models` in the OpenAI shape. */
+  catalog(): Promise<CatalogEntry[]>;
+  decisions(): Promise<Decision[]>;
+  /** A metric from the gateway's Prometheus endpoint, summed over samples matching `labels`. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** `startGateway` in this process on the config `setup` describes, with a silent logger. */
+export async function startTestGateway(setup: GatewaySetup): Promise<TestGateway> {
+  const config = parseCortexConfig(cortexToml(setup), "cortex.toml", process.cwd());
+  const models = parseModelsConfig(setup.models ?? "", "models.toml", process.cwd());
+  const running = await startGateway({ config, models, logger: pino({ level: "silent" }) });
+  const url = running.url;
+  // Our own connection pool: closing it first means no idle keep-alive socket holds up the gateway's close.
+  const agent = new Agent();
+  const fetchVia = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
+    undiciFetch(input as string, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  const adminKey = config.gateway.adminKey;
+  const clientKey = config.gateway.apiKeys[0];
+  const auth: Record<string, string> = {
+    ...(clientKey === undefined ? {} : { authorization: `Bearer ${clientKey}` }),
+  };
+  const admin: Record<string, string> = {
+    ...(adminKey === undefined ? {} : { authorization: `Bearer ${adminKey}` }),
+  };
+  const get = (path: string, headers?: Record<string, string>): Promise<Response> =>
+    fetchVia(`${url}${path}`, { headers: headers ?? (path.startsWith("/admin/") ? admin : auth) });
+  const post = (path: string, body: unknown, headers?: Record<string, string>): Promise<Response> =>
+    fetchVia(`${url}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(headers ?? (path.startsWith("/admin/") ? admin : auth)),
+      },
+      body: JSON.stringify(body),
+    });
+  return {
+    url,
+    metricsUrl: running.metricsUrl,
+    running,
+    openai: (apiKey = clientKey ?? "unused") =>
+      new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0, fetch: fetchVia }),
+    anthropic: (apiKey = clientKey ?? "unused") =>
+      new Anthropic({ baseURL: url, apiKey, maxRetries: 0, fetch: fetchVia }),
+    fetch: (path, init) => fetchVia(`${url}${path}`, init),
+    get,
+    post,
+    catalog: async () => ((await okJson(await get("/v1/models"))) as { data: CatalogEntry[] }).data,
+    decisions: async () =>
+      ((await okJson(await get("/admin/decisions"))) as { decisions: Decision[] }).decisions,
+    metric: async (name, labels = {}) =>
+      readMetric(await (await fetchVia(`${running.metricsUrl}/metrics`)).text(), name, labels),
+    close: async () => {
+      await agent.destroy();
+      await running.close();
+    },
+  };
+}
+
+export async function okJson(response: Response): Promise<unknown> {
+  if (!response.ok) throw new Error(`${response.url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/**
+ * Re-checks `condition` until it holds; fails after `timeoutMs` naming what was awaited. For state that
+ * only shows up through polling (a gateway's view of its neurons), where there is no event to wait on.
+ */
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Runs registered cleanups in reverse order; one failing does not skip the rest. */
+export class Cleanups {
+  readonly #steps: (() => unknown)[] = [];
+
+  add(step: () => unknown): void {
+    this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const step of this.#steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, "cleanup failed");
+  }
+}
+
+/** Where a model is loaded according to the gateway's `/v1/models`. */
+export function loadedOn(catalog: readonly CatalogEntry[], id: string): string[] {
+  return catalog.find((entry) => entry.id === id)?.loaded_on ?? [];
+}
