@@ -12,6 +12,7 @@ export interface ModelsDirReport {
 export async function describeModelsDir(config: NeuronConfig, engine: Engine): Promise<ModelsDirReport> {
   const manager = new ModelManager({
     modelsDir: config.modelsDir,
+    cacheDir: config.cacheDir,
     engine,
     budget: new MemoryBudget({ source: "ram", headroom: 0, device: { total: 0, free: 0 } }),
     defaults: { contextSize: config.contextSize, parallel: config.parallel, gpuLayers: config.gpuLayers },

@@ -70,6 +70,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
   });
   const manager: ModelManager = new ModelManager({
     modelsDir: config.modelsDir,
+    cacheDir: config.cacheDir,
     engine,
     budget,
     defaults: { contextSize: config.contextSize, parallel: config.parallel, gpuLayers: config.gpuLayers },

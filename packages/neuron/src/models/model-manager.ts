@@ -2,8 +2,16 @@ import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CortexError, isCortexError, type ModelState, type NeuronModel } from "@cortex/core";
+import { estimateHfMemory } from "../convert/inspect-hf-folder.js";
 import type { Engine, EngineModel, ModelInspection } from "../engine/engine.js";
 import { groupModelFiles } from "./group-model-files.js";
+import {
+  defaultCacheDir,
+  ensureHfConversion,
+  hfFolderSignature,
+  scanHfFolder,
+  type HfSource,
+} from "./hf-entry.js";
 import type { MemoryBudget } from "./memory-budget.js";
 import { assertModelId } from "./model-id.js";
 import { ModelSlot, type SlotLease } from "./model-slot.js";
@@ -16,6 +24,8 @@ export interface ModelLoadSettings {
 
 export interface ModelManagerOptions {
   modelsDir: string;
+  /** Where Hugging Face folders are converted to GGUF; defaults to `<modelsDir>/.cortex-cache`. */
+  cacheDir?: string;
   engine: Engine;
   budget: MemoryBudget;
   defaults: ModelLoadSettings;
@@ -29,6 +39,7 @@ export interface ModelManagerOptions {
 
 interface Entry {
   id: string;
+  /** The GGUF to load: the file itself, or for a Hugging Face folder its (maybe not yet written) conversion. */
   path: string;
   files: string[];
   signature: string;
@@ -36,6 +47,8 @@ interface Entry {
   settings: ModelLoadSettings;
   memoryEstimate: number | null;
   slot: ModelSlot;
+  /** Set for Hugging Face folders. */
+  hf: HfSource | null;
 }
 
 const RESCAN_INTERVAL_MS = 2000;
@@ -141,9 +154,19 @@ export class ModelManager {
       if (error.code === "ENOENT") return [];
       throw error;
     });
-    const candidates = groupModelFiles(
-      dirents.map((dirent) => ({ name: dirent.name, isDirectory: dirent.isDirectory() })),
-      (name) => existsSync(join(dir, name, "config.json")),
+    // A symlinked folder counts as a folder (HF hub snapshots and shared model stores are linked in).
+    const entries = await Promise.all(
+      dirents.map(async (dirent) => ({
+        name: dirent.name,
+        isDirectory:
+          dirent.isDirectory() ||
+          (dirent.isSymbolicLink() &&
+            ((await stat(join(dir, dirent.name)).catch(() => null))?.isDirectory() ?? false)),
+      })),
+    );
+    const candidates = groupModelFiles(entries, (name) => existsSync(join(dir, name, "config.json")));
+    const ggufIds = new Set(
+      candidates.flatMap((candidate) => (candidate.kind === "gguf" ? [candidate.id] : [])),
     );
     const unsupported: { path: string; reason: string }[] = [];
     const seen = new Set<string>();
@@ -152,13 +175,19 @@ export class ModelManager {
         case "unsupported":
           unsupported.push({ path: candidate.path, reason: candidate.reason });
           break;
-        case "hf":
-          unsupported.push({
-            path: candidate.dir,
-            reason:
-              "Hugging Face safetensors folder: the dense (safetensors → GGUF) path is not enabled on this node yet",
-          });
+        case "hf": {
+          if (ggufIds.has(candidate.id)) {
+            unsupported.push({
+              path: candidate.dir,
+              reason: `Hugging Face folder with the same model id as ${candidate.id}.gguf; rename one of them`,
+            });
+            break;
+          }
+          const reason = await this.#adoptHf(candidate.id, candidate.dir);
+          if (reason === null) seen.add(candidate.id);
+          else unsupported.push({ path: candidate.dir, reason });
           break;
+        }
         case "gguf":
           seen.add(candidate.id);
           await this.#adopt(candidate.id, candidate.files);
@@ -195,10 +224,42 @@ export class ModelManager {
       settings,
       memoryEstimate: null,
       slot: this.#newSlot(id, () => entry),
+      hf: null,
     };
     if (inspection.ok) entry.memoryEstimate = await this.#estimate(entry);
     else this.#options.log("model file cannot be served", { model: id, reason: inspection.reason });
     this.#entries.set(id, entry);
+  }
+
+  /** Adopts a Hugging Face folder as a model; returns the reason instead when its type is not supported. */
+  async #adoptHf(id: string, dirName: string): Promise<string | null> {
+    const dir = join(this.#options.modelsDir, dirName);
+    const signature = await hfFolderSignature(dir);
+    const existing = this.#entries.get(id);
+    if (existing && existing.signature === signature.signature) return null;
+    if (existing && existing.slot.state !== "unloaded" && existing.slot.state !== "failed") return null;
+    const cacheDir = this.#options.cacheDir ?? defaultCacheDir(this.#options.modelsDir);
+    const scan = await scanHfFolder({ id, dir, cacheDir, signature });
+    if (scan.kind === "unsupported") {
+      this.#entries.delete(id);
+      return scan.reason;
+    }
+    const settings = { ...this.#options.defaults, ...definedOnly(this.#options.overrides[id] ?? {}) };
+    const entry: Entry = {
+      id,
+      path: scan.cachePath,
+      files: [...scan.files],
+      signature: scan.signature,
+      inspection: scan.inspection,
+      settings,
+      memoryEstimate: null,
+      slot: this.#newSlot(id, () => entry),
+      hf: scan.hf,
+    };
+    if (scan.inspection.ok) entry.memoryEstimate = await this.#estimate(entry);
+    else this.#options.log("model folder cannot be served", { model: id, reason: scan.inspection.reason });
+    this.#entries.set(id, entry);
+    return null;
   }
 
   #newSlot(id: string, entryOf: () => Entry): ModelSlot {
@@ -208,8 +269,25 @@ export class ModelManager {
       {
         load: async (signal, onProgress) => {
           const entry = entryOf();
+          if (entry.hf) {
+            await ensureHfConversion({
+              id,
+              hf: entry.hf,
+              cachePath: entry.path,
+              settings: entry.settings,
+              engine,
+              budget,
+              signal,
+              onProgress,
+              log: this.#options.log,
+              now: this.#options.now,
+              onState: (state) => this.#options.onStateChange?.(id, state),
+            });
+          }
           const needed = await this.#estimate(entry);
           entry.memoryEstimate = needed;
+          // A conversion held a provisional reservation: swap it for this one with no await in between.
+          budget.release(id);
           budget.reserve(id, needed);
           const started = this.#options.now();
           const finished = (ok: boolean): void =>
@@ -245,11 +323,17 @@ export class ModelManager {
   }
 
   async #estimate(entry: Entry): Promise<number> {
-    return this.#options.engine.estimateMemory(entry.path, {
+    const options = {
       contextSize: entry.settings.contextSize,
       sequences: entry.settings.parallel,
       gpuLayers: entry.settings.gpuLayers,
-    });
+    };
+    const hf = entry.hf?.inspection;
+    if (!hf) return this.#options.engine.estimateMemory(entry.path, options);
+    // Until the conversion exists (or if it is damaged) the estimate comes from the folder itself.
+    const fromFolder = estimateHfMemory(hf, options);
+    if (!existsSync(entry.path)) return fromFolder;
+    return this.#options.engine.estimateMemory(entry.path, options).catch(() => fromFolder);
   }
 
   #describe(entry: Entry): NeuronModel {
@@ -257,7 +341,7 @@ export class ModelManager {
     const loaded = slot.model;
     return {
       id: entry.id,
-      source: "gguf",
+      source: entry.hf ? "safetensors" : "gguf",
       architecture: inspection.architecture,
       quantization: inspection.ok ? inspection.quantization : null,
       file_size: inspection.fileSize,
@@ -265,7 +349,7 @@ export class ModelManager {
       train_context_length: inspection.ok ? inspection.trainContextLength : null,
       context_length: loaded ? loaded.contextSize : entry.settings.contextSize,
       memory_estimate: entry.memoryEstimate,
-      state: inspection.ok ? slot.state : "failed",
+      state: !inspection.ok ? "failed" : entry.hf?.converting ? "converting" : slot.state,
       progress: slot.progress,
       last_used: slot.lastUsed,
       in_flight: slot.inFlight,

@@ -4,8 +4,8 @@ export const GGUF_MAGIC = "GGUF";
 export const GGUF_VERSION = 3;
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 
-/** ggml tensor type ids as stored in tensor infos. */
-export const GGML_TYPE = { f32: 0, f16: 1, q8_0: 8 } as const;
+/** ggml tensor type ids as stored in tensor infos. bf16 (30) is written by the HF converter (convert/). */
+export const GGML_TYPE = { f32: 0, f16: 1, q8_0: 8, bf16: 30 } as const;
 export type GgmlTypeName = keyof typeof GGML_TYPE;
 
 /** GGUF metadata value type ids. */
