@@ -1,6 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
 import { CortexError } from "@cortex/core";
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import { neuronErrorHandler } from "./error-handler.js";
 import type { NeuronContext } from "./neuron-context.js";
 import { chatCompletions } from "./routes/chat-completions.js";
