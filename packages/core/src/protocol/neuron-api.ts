@@ -118,3 +118,12 @@ export type TokenizeResponse = z.infer<typeof TokenizeResponseSchema>;
 
 export const SUPPORTED_GGUF_ARCHITECTURES = ["llama", "qwen3", "qwen3moe"] as const;
 export const SUPPORTED_HF_MODEL_TYPES = ["llama", "qwen3", "qwen3_moe"] as const;
+
+/**
+ * Non-streaming neuron answers carry their generation timings (milliseconds) in these headers, so the
+ * gateway can record TTFT and decode speed for requests it cannot time by their first byte.
+ */
+export const TIMING_HEADERS = {
+  ttft: "x-cortex-ttft-ms",
+  decode: "x-cortex-decode-ms",
+} as const;

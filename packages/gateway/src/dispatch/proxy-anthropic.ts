@@ -70,6 +70,7 @@ export async function proxyAnthropicMessages(
       if (!chat.stream) {
         const canonical = decodeOpenAIChatResponse(JSON.parse(await readBody(response.body)) as unknown);
         meter.usage(canonical.usage.promptTokens, canonical.usage.completionTokens);
+        meter.reportedTimings(response.headers);
         return encodeAnthropicResponse(canonical, { requestedModel: model.requested, newId: ctx.newId })
           .value;
       }

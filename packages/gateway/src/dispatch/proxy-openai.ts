@@ -54,7 +54,10 @@ export async function proxyOpenAI(
       status = response.statusCode;
       if (status !== 200 || !stream) {
         const text = await readBody(response.body);
-        if (status === 200) recordUsage(text, meter);
+        if (status === 200) {
+          recordUsage(text, meter);
+          meter.reportedTimings(response.headers);
+        }
         const retryAfter = response.headers["retry-after"];
         return reply
           .status(status)

@@ -1,3 +1,4 @@
+import { TIMING_HEADERS } from "@cortex/core";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
 
 export type Dialect = "openai" | "anthropic";
@@ -18,6 +19,7 @@ export class RequestMeter {
   #promptTokens = 0;
   #completionTokens = 0;
   #done = false;
+  #decodeMs: number | undefined;
 
   constructor(metrics: GatewayMetrics, now: () => number, dialect: Dialect) {
     this.#metrics = metrics;
@@ -41,6 +43,15 @@ export class RequestMeter {
     this.#firstTokenAt ??= this.#now();
   }
 
+  /** Timings a non-streaming neuron answer reported in its headers (see TIMING_HEADERS). */
+  reportedTimings(headers: Record<string, string | string[] | undefined>): void {
+    const ttft = Number(headers[TIMING_HEADERS.ttft]);
+    const decode = Number(headers[TIMING_HEADERS.decode]);
+    if (!Number.isFinite(ttft) || !Number.isFinite(decode) || this.#sentAt === undefined) return;
+    this.#firstTokenAt = this.#sentAt + ttft;
+    this.#decodeMs = decode;
+  }
+
   usage(promptTokens: number, completionTokens: number): void {
     this.#promptTokens = promptTokens;
     this.#completionTokens = completionTokens;
@@ -60,7 +71,7 @@ export class RequestMeter {
     if (this.#completionTokens > 0) this.#metrics.completionTokens.inc(labels, this.#completionTokens);
     if (this.#firstTokenAt !== undefined && this.#sentAt !== undefined) {
       this.#metrics.timeToFirstToken.observe(labels, (this.#firstTokenAt - this.#sentAt) / 1000);
-      const seconds = (end - this.#firstTokenAt) / 1000;
+      const seconds = (this.#decodeMs ?? end - this.#firstTokenAt) / 1000;
       if (this.#completionTokens > 1 && seconds > 0) {
         this.#metrics.decodeRate.observe(labels, (this.#completionTokens - 1) / seconds);
       }

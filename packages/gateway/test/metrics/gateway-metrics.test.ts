@@ -77,4 +77,17 @@ describe("gateway metrics after real requests", () => {
     expect(scrape).toMatch(/cortex_fleet_node_up\{node="alpha"\} 1/);
     expect(scrape).toMatch(/cortex_scheduler_loads_total\{model="m1",node="alpha",result="ok"\} 1/);
   });
+
+  it("times non-streaming requests too, from the timings the neuron reports", async () => {
+    const labels = { model: "m1", node: "alpha", dialect: "openai" };
+    const before = await sample("cortex_gateway_time_to_first_token_seconds_count", labels);
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "x", maxRetries: 0 });
+    await client.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 4,
+    });
+    expect(await sample("cortex_gateway_time_to_first_token_seconds_count", labels)).toBe(before + 1);
+    expect(await sample("cortex_gateway_decode_tokens_per_second_count", labels)).toBe(before + 1);
+  });
 });

@@ -56,6 +56,11 @@ export interface GenerateOptions {
   signal: AbortSignal;
   onEvent: (event: ChatStreamEvent) => void;
   /**
+   * The prompt was accepted (it fits) and generation is about to start: a streaming response can send
+   * its headers now, so clients see a live stream during long prompt processing.
+   */
+  onStarted?: () => void;
+  /**
    * Test-only: force a call of this tool (or of any tool with "*") by steering the first tokens into the
    * chat wrapper's function-call prefix. Random weights never call tools on their own.
    */

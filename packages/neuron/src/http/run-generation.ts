@@ -1,5 +1,4 @@
-import type { ChatStreamEvent } from "@cortex/core";
-import { SSE_DONE, encodeSseData, toCortexError } from "@cortex/core";
+import { SSE_DONE, TIMING_HEADERS, encodeSseData, toCortexError, type ChatStreamEvent } from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ChatResult, EngineModel, GenerateOptions } from "../engine/engine.js";
 import { abortOnDisconnect } from "./abort-on-disconnect.js";
@@ -49,6 +48,8 @@ export async function runGeneration(
       result = await spec.generate(lease.model, {
         signal: lease.signal,
         ...(spec.forceToolCall === undefined ? {} : { forceToolCall: spec.forceToolCall }),
+        // A comment line opens the stream (headers out) before the first token of a long prompt.
+        onStarted: () => sse?.write(": generating\n\n"),
         onEvent: (event) => {
           if (firstTokenAt === undefined) {
             firstTokenAt = ctx.now();
@@ -60,7 +61,15 @@ export async function runGeneration(
     } finally {
       lease.release();
     }
-    if (!sse) return spec.encodeResult(result);
+    if (!sse) {
+      // A non-streaming answer has no first byte to time; say when the first token came, for the gateway.
+      const end = ctx.now();
+      if (firstTokenAt !== undefined) {
+        void reply.header(TIMING_HEADERS.ttft, String(firstTokenAt - ready));
+        void reply.header(TIMING_HEADERS.decode, String(end - firstTokenAt));
+      }
+      return spec.encodeResult(result);
+    }
     if (firstTokenAt === undefined) send(spec.start);
     send({ type: "finish", finishReason: result.finishReason, ...stopSequenceOf(result) });
     send({ type: "usage", usage: result.usage });

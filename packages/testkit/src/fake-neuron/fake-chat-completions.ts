@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CortexError, SSE_DONE, encodeSseData, toCortexError } from "@cortex/core";
+import { CortexError, SSE_DONE, TIMING_HEADERS, encodeSseData, toCortexError } from "@cortex/core";
 import { abortableSleep, untilAborted } from "./abortable-sleep.js";
 import { chatChunk, chatCompletionBody, usageChunk, wireUsage, type ChatWire } from "./fake-chat-wire.js";
 import type { FakeKnobs } from "./fake-knobs.js";
@@ -56,6 +56,8 @@ async function generate(
   const send = (chunk: object): void => sse?.write(encodeSseData(chunk));
   let text = "";
   let sent = 0;
+  const readyAt = Date.now();
+  let firstPieceAt: number | undefined;
   try {
     await abortableSleep(knobs.firstByteDelayMs, signal);
     for (let i = 0; ; i++) {
@@ -67,11 +69,19 @@ async function generate(
       await abortableSleep(knobs.tokenDelayMs, signal);
       if (i === 0) send(chatChunk(wire, { role: "assistant", content: "" }));
       send(chatChunk(wire, { content: piece }));
+      firstPieceAt ??= Date.now();
       text += piece;
       sent++;
     }
     const usage = wireUsage(promptTokens, sent);
-    if (!sse) return sendJson(res, 200, chatCompletionBody(wire, text, reply.finishReason, usage));
+    if (!sse) {
+      // Like the real neuron: non-streaming answers report their timings in headers.
+      const timings = {
+        [TIMING_HEADERS.ttft]: String(firstPieceAt === undefined ? 0 : firstPieceAt - readyAt),
+        [TIMING_HEADERS.decode]: String(firstPieceAt === undefined ? 0 : Date.now() - firstPieceAt),
+      };
+      return sendJson(res, 200, chatCompletionBody(wire, text, reply.finishReason, usage), timings);
+    }
     if (sent === 0) send(chatChunk(wire, { role: "assistant", content: "" }));
     send(chatChunk(wire, {}, reply.finishReason));
     if (wire.includeUsage) send(usageChunk(wire, usage));

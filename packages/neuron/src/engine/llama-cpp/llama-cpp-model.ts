@@ -90,6 +90,8 @@ export class LlamaCppModel implements EngineModel {
       autoDisposeSequence: false,
     });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
+    const generatedBefore = lease.sequence.tokenMeter.usedOutputTokens;
+    options.onStarted?.();
     const streamer = new ToolCallStreamer(
       options.onEvent,
       () => `call_${randomBytes(12).toString("base64url")}`,
@@ -134,7 +136,11 @@ export class LlamaCppModel implements EngineModel {
         ...stop,
         usage: {
           promptTokens: prompt.length,
-          completionTokens,
+          // onToken is silent while LlamaChat generates a function call; the meter is not.
+          completionTokens: Math.max(
+            completionTokens,
+            lease.sequence.tokenMeter.usedOutputTokens - generatedBefore,
+          ),
           cachedPromptTokens: lease.reusedTokens,
         },
         evaluatedPromptTokens: lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
@@ -152,6 +158,7 @@ export class LlamaCppModel implements EngineModel {
     const lease = await this.#pool.acquire(prompt, options.signal);
     const completion = new LlamaCompletion({ contextSequence: lease.sequence, autoDisposeSequence: false });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
+    options.onStarted?.();
     let completionTokens = 0;
     try {
       const result = await completion.generateCompletionWithMeta(request.prompt, {

@@ -1,0 +1,99 @@
+import { mkdir } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { repoRoot } from "../repo-root.js";
+import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from "./bench-options.js";
+import { pressureBetween, readCpuPressure, waitForQuietCpu, type CpuPressure } from "./cpu-pressure.js";
+import { Deadline } from "./deadline.js";
+import { runGatewayBench } from "./gateway-bench.js";
+import { formatGatewayReport, summarizeGatewayBench } from "./gateway-report.js";
+import { describeMachine, machineInfo } from "./machine-info.js";
+import { runNeuronBench } from "./neuron-bench.js";
+import { formatNeuronReport, summarizeNeuronBench } from "./neuron-report.js";
+import { fileTimestamp, writeReport } from "./write-report.js";
+
+/** `node scripts/bench.js [neuron|gateway|all] [flags]`: the only place that reads argv. */
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(BENCH_USAGE);
+    return 0;
+  }
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n${BENCH_USAGE}`);
+    return 2;
+  }
+  const outDir = isAbsolute(options.outDir) ? options.outDir : join(repoRoot(), options.outDir);
+  await mkdir(outDir, { recursive: true });
+  const deadline = new Deadline(options.maxMs);
+  const machine = machineInfo();
+  const log = (line: string): void => console.error(line);
+  const settle = (): Promise<CpuPressure | undefined> =>
+    waitForQuietCpu(Math.min(options.waitQuietMs, deadline.remainingMs() / 4), options.quietPercent, log);
+  const headerFor = (
+    title: string,
+    date: Date,
+    before: CpuPressure | undefined,
+    after: CpuPressure | undefined,
+  ) =>
+    [
+      `## ${title} — ${date.toISOString()}`,
+      "",
+      `${describeMachine(machine)}. CPU pressure (Linux PSI "some": share of time a runnable task waited for a ` +
+        `CPU, the bench's own processes included): ${formatPressure(before?.avg10)} in the 10 s before, ` +
+        `${formatPressure(pressureBetween(before, after))} during the run.`,
+    ].join("\n");
+  let missed = false;
+
+  if (options.suite === "neuron" || options.suite === "all") {
+    const before = await settle();
+    const date = new Date();
+    const result = await runNeuronBench(options.neuron, deadline, log);
+    const after = await readCpuPressure();
+    const summary = summarizeNeuronBench(result);
+    const pressure = { before: before?.avg10, during: pressureBetween(before, after) };
+    const markdown = formatNeuronReport(
+      result,
+      summary,
+      headerFor("neuron vs bare node-llama-cpp", date, before, after),
+    );
+    const paths = await writeReport(
+      outDir,
+      "neuron",
+      date,
+      { date, machine, pressure, ...result, summary },
+      markdown,
+    );
+    console.log(`${markdown}\n\n(${paths.json})\n`);
+    missed ||= summary.decodeTargetMet === false;
+  }
+  if (options.suite === "gateway" || options.suite === "all") {
+    const before = await settle();
+    const date = new Date();
+    const profileBase = join(outDir, `gateway-${fileTimestamp(date)}`);
+    const result = await runGatewayBench(options.gateway, deadline, log, profileBase);
+    const after = await readCpuPressure();
+    const summary = summarizeGatewayBench(result);
+    const pressure = { before: before?.avg10, during: pressureBetween(before, after) };
+    const markdown = formatGatewayReport(result, summary, headerFor("gateway overhead", date, before, after));
+    const paths = await writeReport(
+      outDir,
+      "gateway",
+      date,
+      { date, machine, pressure, ...result, summary },
+      markdown,
+    );
+    console.log(`${markdown}\n\n(${paths.json})\n`);
+    missed ||= summary.targetsMet === false;
+  }
+  // A missed target is a finding, not a crash: the exit code stays 0, stderr says so.
+  if (missed) log("bench: at least one target was missed (see the tables)");
+  return 0;
+}
+
+function formatPressure(percent: number | undefined): string {
+  return percent === undefined || !Number.isFinite(percent) ? "n/a" : `${percent.toFixed(0)}%`;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,48 @@
+import { readSseMessages } from "@cortex/core";
+import type { Dispatcher } from "undici";
+import { chatBody } from "./chat-body.js";
+import type { StreamSample } from "./stream-sample.js";
+
+interface ChunkShape {
+  choices?: { delta?: { content?: string | null } }[];
+  usage?: { completion_tokens?: number } | null;
+  error?: unknown;
+}
+
+/**
+ * One streaming `POST /v1/chat/completions` through `dispatcher`: times the first and last content
+ * chunks and takes the token count from the final usage chunk.
+ */
+export async function streamChat(
+  dispatcher: Dispatcher,
+  request: { model: string; prompt: string; maxTokens: number; timeoutMs: number },
+): Promise<StreamSample> {
+  const startedAt = performance.now();
+  const response = await dispatcher.request({
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: { "content-type": "application/json" },
+    body: chatBody(request.model, request.prompt, request.maxTokens, true),
+    signal: AbortSignal.timeout(request.timeoutMs),
+  });
+  if (response.statusCode !== 200) {
+    throw new Error(`HTTP ${response.statusCode}: ${(await response.body.text()).slice(0, 300)}`);
+  }
+  let firstTokenAt: number | undefined;
+  let lastTokenAt: number | undefined;
+  let tokens = 0;
+  let text = "";
+  for await (const message of readSseMessages(response.body)) {
+    if (message.data === "[DONE]") continue;
+    const chunk = JSON.parse(message.data) as ChunkShape;
+    if (chunk.error !== undefined) throw new Error(`stream error: ${message.data.slice(0, 300)}`);
+    const content = chunk.choices?.[0]?.delta?.content;
+    if (typeof content === "string" && content !== "") {
+      lastTokenAt = performance.now();
+      firstTokenAt ??= lastTokenAt;
+      text += content;
+    }
+    if (typeof chunk.usage?.completion_tokens === "number") tokens = chunk.usage.completion_tokens;
+  }
+  return { startedAt, firstTokenAt, lastTokenAt, endedAt: performance.now(), tokens, text };
+}
