@@ -23,6 +23,7 @@ import { abortOnDisconnect } from "./abort-on-disconnect.js";
 import { errorFromBody, openUpstream } from "./open-upstream.js";
 import { readBody } from "./read-body.js";
 import { RequestMeter } from "./request-meter.js";
+import { startEventStream } from "./start-event-stream.js";
 
 /**
  * `POST /v1/messages`: Anthropic in, canonical in the middle, OpenAI chat to the neuron, and back. The
@@ -74,16 +75,7 @@ export async function proxyAnthropicMessages(
         return encodeAnthropicResponse(canonical, { requestedModel: model.requested, newId: ctx.newId })
           .value;
       }
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-        "x-request-id": request.id,
-        "request-id": request.id,
-        "x-cortex-node": route.node,
-      });
+      const res = startEventStream(request, reply, route.node);
       const encoder = createAnthropicStreamEncoder({
         requestedModel: model.requested,
         messageId: ctx.newId("msg_"),

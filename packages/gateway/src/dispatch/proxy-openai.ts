@@ -7,6 +7,7 @@ import { openUpstream } from "./open-upstream.js";
 import { readBody } from "./read-body.js";
 import { relayOpenAIStream } from "./relay-openai-stream.js";
 import { RequestMeter } from "./request-meter.js";
+import { startEventStream } from "./start-event-stream.js";
 
 export type OpenAIPath = "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings";
 
@@ -65,15 +66,7 @@ export async function proxyOpenAI(
           .headers(typeof retryAfter === "string" ? { "retry-after": retryAfter } : {})
           .send(text);
       }
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-        "x-request-id": request.id,
-        "x-cortex-node": route.node,
-      });
+      const res = startEventStream(request, reply, route.node);
       try {
         await relayOpenAIStream(response.body, res, {
           forwardUsageChunk: streamOptions?.include_usage === true,

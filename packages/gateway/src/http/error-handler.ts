@@ -1,4 +1,4 @@
-import { CortexError, renderAnthropicError, renderOpenAIError, toCortexError } from "@cortex/core";
+import { fromHttpFrameworkError, renderAnthropicError, renderOpenAIError, toCortexError } from "@cortex/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { dialectOfPath, wantsAnthropicShape } from "./dialect-of.js";
 
@@ -8,7 +8,7 @@ export function gatewayErrorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const failure = fromFastifyError(error) ?? toCortexError(error);
+  const failure = fromHttpFrameworkError(error) ?? toCortexError(error);
   if (failure.status >= 500 && failure.code === "internal_error")
     request.log.error({ err: error }, "request failed");
   const anthropic =
@@ -18,22 +18,4 @@ export function gatewayErrorHandler(
     ? renderAnthropicError(failure, request.id)
     : renderOpenAIError(failure, request.id);
   void reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
-}
-
-function fromFastifyError(error: FastifyError | Error): CortexError | null {
-  if (error instanceof CortexError || !("code" in error)) return null;
-  switch (error.code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new CortexError("request_too_large", "request body too large", { cause: error });
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new CortexError("invalid_request", "content-type must be application/json", { cause: error });
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
-      return new CortexError("invalid_request", error.message, { cause: error });
-    default:
-      if (error instanceof SyntaxError || ("statusCode" in error && error.statusCode === 400)) {
-        return new CortexError("invalid_request", `invalid JSON body: ${error.message}`, { cause: error });
-      }
-      return null;
-  }
 }

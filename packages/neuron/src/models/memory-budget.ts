@@ -1,5 +1,4 @@
-import { CortexError, type NeuronInfo } from "@cortex/core";
-import { formatBytesShort } from "./format-bytes-short.js";
+import { CortexError, formatBytes, type NeuronInfo } from "@cortex/core";
 
 export type MemorySource = NeuronInfo["memory"]["source"];
 
@@ -54,8 +53,8 @@ export class MemoryBudget {
     if (bytes > free) {
       throw new CortexError(
         "insufficient_memory",
-        `insufficient memory to load ${owner}: needs ${formatBytesShort(bytes)}, ${formatBytesShort(free)} free ` +
-          `(${this.#source}${this.#headroom > 0 ? `, ${formatBytesShort(this.#headroom)} headroom kept` : ""})`,
+        `insufficient memory to load ${owner}: needs ${formatBytes(bytes)}, ${formatBytes(free)} free ` +
+          `(${this.#source}${this.#headroom > 0 ? `, ${formatBytes(this.#headroom)} headroom kept` : ""})`,
         { retryAfter: 5 },
       );
     }

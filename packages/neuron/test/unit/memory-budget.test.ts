@@ -59,7 +59,7 @@ describe("MemoryBudget", () => {
       retryable: true,
       retryAfter: 5,
       message:
-        "insufficient memory to load qwen3-8b: needs 6.0 GiB, 3.5 GiB free (ram, 512.0 MiB headroom kept)",
+        "insufficient memory to load qwen3-8b: needs 6 GiB, 3.5 GiB free (ram, 512 MiB headroom kept)",
     });
     expect(budget.used).toBe(0);
   });
@@ -72,7 +72,7 @@ describe("MemoryBudget", () => {
       device: { total: 0, free: 0 },
     });
     budget.reserve("a", 6 * GiB);
-    expect(() => budget.reserve("b", 6 * GiB)).toThrow(/needs 6\.0 GiB, 4\.0 GiB free \(budget\)$/);
+    expect(() => budget.reserve("b", 6 * GiB)).toThrow(/needs 6 GiB, 4 GiB free \(budget\)$/);
   });
 
   it("reserves once per owner and releases idempotently", () => {

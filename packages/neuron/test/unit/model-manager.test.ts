@@ -144,7 +144,7 @@ describe("ModelManager with the fake engine", () => {
     });
     const failure = manager.load("huge", {}, never);
     await expect(failure).rejects.toMatchObject({ code: "insufficient_memory", status: 503, retryAfter: 5 });
-    await expect(failure).rejects.toThrow(/needs 286\.1 MiB, 190\.7 MiB free/);
+    await expect(failure).rejects.toThrow(/needs 286 MiB, 191 MiB free/);
     expect(budget.used).toBe(0);
     expect(engine.loadsStarted).toBe(0);
     expect((await manager.describe("huge")).state).toBe("unloaded");
