@@ -58,8 +58,7 @@ describe("MemoryBudget", () => {
       status: 503,
       retryable: true,
       retryAfter: 5,
-      message:
-        "insufficient memory to load qwen3-8b: needs 6 GiB, 3.5 GiB free (ram, 512 MiB headroom kept)",
+      message: "insufficient memory to load qwen3-8b: needs 6 GiB, 3.5 GiB free (ram, 512 MiB headroom kept)",
     });
     expect(budget.used).toBe(0);
   });
