@@ -119,9 +119,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (decision.kind === "defrag") metrics.defragMoves.inc();
   });
   const catalog = (): ReturnType<typeof buildCatalog> => buildCatalog(registry.snapshot(), models);
+  let servedIds: { nodes: readonly unknown[]; ids: Set<string> } | undefined;
+  const isServed = (id: string): boolean => {
+    const nodes = registry.snapshot();
+    // The registry's snapshot is replaced only when a node changes: rebuild the id set only then.
+    if (servedIds?.nodes !== nodes) {
+      servedIds = { nodes, ids: new Set(nodes.flatMap((node) => node.models.map((model) => model.id))) };
+    }
+    return servedIds.ids.has(id);
+  };
   const resolveModel = (requested: string): ResolvedModel => {
     const resolved = resolveModelId(models, requested);
-    const known = resolved.profile !== undefined || catalog().some((entry) => entry.id === resolved.id);
+    const known = resolved.profile !== undefined || isServed(resolved.id);
     const fallback = config.gateway.defaultModel;
     // Claude Code asks for claude-* ids (its main and its haiku model); without an alias, serve the default.
     const chosen =
@@ -187,6 +196,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     reload: (nextConfig, nextModels) => {
       config = nextConfig;
       models = nextModels;
+      scheduler.invalidatePolicies();
       clients.setNeurons(nextConfig.neurons);
       registry.setNeurons(nextConfig.neurons);
       void poller.pollNow();

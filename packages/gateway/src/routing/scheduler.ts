@@ -1,7 +1,7 @@
 import { CortexError, isCortexError } from "@cortex/core";
 import type { DecisionKind, DecisionLog } from "./decision-log.js";
 import { planDefrag } from "./defrag-plan.js";
-import type { EvictionStrategy, FleetSnapshot, PlacementRequest } from "./fleet-snapshot.js";
+import type { EvictionStrategy, FleetSnapshot, NodeSnapshot, PlacementRequest } from "./fleet-snapshot.js";
 import { pickLoadedNode } from "./pick-loaded-node.js";
 import { planPlacement } from "./placement.js";
 import { toNodeSnapshot, type NodeReport } from "./to-node-snapshot.js";
@@ -66,6 +66,7 @@ export class Scheduler {
   readonly #draining = new Set<string>();
   readonly #pins = new Map<string, boolean>();
   #evictionCycles = 0;
+  #baseSnapshots = new WeakMap<NodeReport, NodeSnapshot>();
   #lastEvictingRequest: PlacementRequest | undefined;
   #defrag: Promise<number> | undefined;
 
@@ -82,7 +83,7 @@ export class Scheduler {
       .reports()
       .filter((report) => !exclude?.has(report.name))
       .map((report) => {
-        const node = toNodeSnapshot(report, (id) => this.#policy(id));
+        const node = this.#baseSnapshot(report);
         return {
           ...node,
           models: node.models.map((model) => {
@@ -99,6 +100,24 @@ export class Scheduler {
         };
       });
     return { at: this.#options.now(), nodes };
+  }
+
+  /** Profiles changed (config reload): node snapshots built with the old ones are stale. */
+  invalidatePolicies(): void {
+    this.#baseSnapshots = new WeakMap();
+  }
+
+  /**
+   * The registry hands out the same frozen report until a node changes, so the node snapshot is built
+   * once per report (and per policy change) instead of on every request.
+   */
+  #baseSnapshot(report: NodeReport): NodeSnapshot {
+    let node = this.#baseSnapshots.get(report);
+    if (!node) {
+      node = toNodeSnapshot(report, (id) => this.#policy(id));
+      this.#baseSnapshots.set(report, node);
+    }
+    return node;
   }
 
   async route(modelId: string, context: RouteContext): Promise<Route> {
@@ -168,6 +187,7 @@ export class Scheduler {
 
   setPinned(modelId: string, pinned: boolean, requestId: string): void {
     this.#pins.set(modelId, pinned);
+    this.invalidatePolicies();
     this.#record(
       pinned ? "pin" : "unpin",
       modelId,
