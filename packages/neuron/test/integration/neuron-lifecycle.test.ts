@@ -38,8 +38,13 @@ describe("neuron lifecycle API", () => {
   });
 
   it("lists models with metadata, and broken files as failed with the reason", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 2100)); // the rescan interval
-    const { models, unsupported } = await neuron.models();
+    // The folder was added after start-up: wait for a rescan to pick it up (condition, not a fixed sleep).
+    let listing = await neuron.models();
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; listing = await neuron.models()) {
+      if (listing.unsupported.some((entry) => entry.path === "some-hf-model")) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { models, unsupported } = listing;
     const tiny = models.find((model) => model.id === "tiny");
     expect(tiny).toMatchObject({
       source: "gguf",
