@@ -99,14 +99,7 @@ export class LlamaCppModel implements EngineModel {
     let completionTokens = 0;
     try {
       const common = {
-        signal: options.signal,
-        stopOnAbortSignal: true,
-        maxTokens,
-        temperature: request.temperature ?? 0,
-        ...(request.topP === undefined ? {} : { topP: request.topP }),
-        ...(request.topK === undefined ? {} : { topK: request.topK }),
-        seed: request.seed ?? 0,
-        customStopTriggers: request.stop,
+        ...generationOptions(request, options.signal, maxTokens),
         ...(forcing ? { tokenBias: forcing.tokenBias } : {}),
         onToken: (tokens: Token[]) => {
           completionTokens += tokens.length;
@@ -162,14 +155,7 @@ export class LlamaCppModel implements EngineModel {
     let completionTokens = 0;
     try {
       const result = await completion.generateCompletionWithMeta(request.prompt, {
-        signal: options.signal,
-        stopOnAbortSignal: true,
-        maxTokens,
-        temperature: request.temperature ?? 0,
-        ...(request.topP === undefined ? {} : { topP: request.topP }),
-        ...(request.topK === undefined ? {} : { topK: request.topK }),
-        seed: request.seed ?? 0,
-        customStopTriggers: request.stop,
+        ...generationOptions(request, options.signal, maxTokens),
         onToken: (tokens) => {
           completionTokens += tokens.length;
         },
@@ -244,6 +230,25 @@ export class LlamaCppModel implements EngineModel {
     }
     return Math.min(requested ?? Number.POSITIVE_INFINITY, limit - promptTokens);
   }
+}
+
+/** What chat and completion generation share: sampling, stop sequences, length, abort. */
+function generationOptions(
+  request: Pick<CompletionRequest, "temperature" | "topP" | "topK" | "seed" | "stop">,
+  signal: AbortSignal,
+  maxTokens: number,
+) {
+  return {
+    signal,
+    stopOnAbortSignal: true,
+    maxTokens,
+    // Greedy and reproducible unless the client asks otherwise.
+    temperature: request.temperature ?? 0,
+    ...(request.topP === undefined ? {} : { topP: request.topP }),
+    ...(request.topK === undefined ? {} : { topK: request.topK }),
+    seed: request.seed ?? 0,
+    customStopTriggers: request.stop,
+  };
 }
 
 function toFunctions(
