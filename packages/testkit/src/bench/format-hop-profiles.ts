@@ -31,7 +31,7 @@ export function formatHopProfiles(profiles: HopProfiles): string[] {
     ]);
   const describe = (profile: HopProfile): string =>
     `${profile.kind}: ${profile.load.reqPerS.toFixed(0)} req/s, ` +
-    `${formatNumber(perRequest(profile, profile.digest.busyMs))} µs CPU per request ` +
+    `${formatNumber(perRequest(profile, profile.digest.busyMs))} µs of main-thread samples per request ` +
     `(busy ${(profile.digest.busyMs / 1000).toFixed(2)} s of ${(profile.digest.durationMs / 1000).toFixed(2)} s), ` +
     `raw profile \`${profile.file}\``;
   return [
@@ -43,8 +43,8 @@ export function formatHopProfiles(profiles: HopProfiles): string[] {
     `- ${describe(cortex)}`,
     `- ${describe(proxy)}`,
     "",
-    `Self CPU per request by area, µs (largest extra first; "(native) writev" is the socket write syscall, ` +
-      "loopback delivery included):",
+    `Self time per request by area, µs (largest extra first; "(native) writev" is the socket write syscall, ` +
+      "loopback delivery included; wall-clock samples, see docs/benchmarks.md):",
     "",
     markdownTable(["area", "cortex", "proxy", "extra"], areaRows),
     "",

@@ -31,7 +31,9 @@ export async function startMinimalProxy(
   const pool = new Pool(upstream, { connections: 64, pipelining: 1 });
   const server = createServer((req, res) => {
     const abort = new AbortController();
-    res.on("close", () => abort.abort());
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
     const method = (req.method ?? "GET") as Dispatcher.HttpMethod;
     const options = { method, path: req.url ?? "/", headers: endToEnd(req.headers), signal: abort.signal };
     const body = method === "GET" || method === "HEAD" ? null : req;

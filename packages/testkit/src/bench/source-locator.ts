@@ -41,7 +41,10 @@ export class SourceLocator {
 
   /** Buckets time by who owns the code. */
   areaOf(url: string, functionName: string): string {
-    if (url === "") return functionName.startsWith("(") ? functionName : `(native) ${functionName}`;
+    if (url === "")
+      return functionName === "" || functionName.startsWith("(")
+        ? functionName || "(native)"
+        : `(native) ${functionName}`;
     if (url.startsWith("node:")) {
       const name = url.slice("node:".length).replace(/^internal\//, "");
       return `node:${name.split("/")[0] ?? name}`;
