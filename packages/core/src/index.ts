@@ -5,3 +5,4 @@ export * from "./protocol/index.js";
 export * from "./sse/index.js";
 export * from "./process/index.js";
 export * from "./dialects/index.js";
+export * from "./ids/new-id.js";

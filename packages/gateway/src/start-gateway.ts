@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import {
+  newId,
   findModelProfile,
   formatListenAddress,
   resolveModelId,
@@ -165,7 +165,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     modelOn: (node, modelId) => registry.get(node)?.models.find((model) => model.id === modelId),
     now,
-    newId: (prefix) => `${prefix}${randomBytes(12).toString("base64url")}`,
+    newId,
     anthropicPingMs: options.anthropicPingMs ?? 10_000,
     apiKeys: config.gateway.apiKeys,
     adminKey: config.gateway.adminKey,

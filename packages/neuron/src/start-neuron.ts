@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import {
+  newId,
   SUPPORTED_GGUF_ARCHITECTURES,
   SUPPORTED_HF_MODEL_TYPES,
   type NeuronConfig,
@@ -123,7 +123,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     registry,
     info,
     now: Date.now,
-    newId: (prefix) => `${prefix}${randomBytes(12).toString("base64url")}`,
+    newId,
     authToken: config.authToken,
     testHooks: options.testHooks === true,
     forceToolCallDefault: options.forceToolCallDefault,

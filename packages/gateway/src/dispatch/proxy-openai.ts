@@ -104,14 +104,12 @@ export async function proxyOpenAI(
   }
 }
 
+/** Reads the usage counters without parsing the whole answer (this runs for every request). */
 function recordUsage(text: string, meter: RequestMeter): void {
-  try {
-    const usage = (JSON.parse(text) as { usage?: { prompt_tokens?: number; completion_tokens?: number } })
-      .usage;
-    if (usage) meter.usage(usage.prompt_tokens ?? 0, usage.completion_tokens ?? 0);
-  } catch {
-    // Not JSON: nothing to count.
-  }
+  const tail = text.slice(text.lastIndexOf('"usage"'));
+  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(tail)?.[1];
+  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(tail)?.[1];
+  if (prompt !== undefined) meter.usage(Number(prompt), Number(completion ?? 0));
 }
 
 function requireObject(body: unknown): Record<string, unknown> {

@@ -104,15 +104,21 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
   });
   const routes = [...ROUTES, ...DASHBOARD_ROUTES, ...(options.extraRoutes ?? [])];
   const access = new Map(routes.map((route) => [`${route.method} ${route.url}`, route.access]));
-  app.addHook("onRequest", async (request, reply) => {
+  // Synchronous on purpose: this runs for every request, and an async hook costs a promise each time.
+  app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
     void reply.header("request-id", request.id);
     const level = access.get(`${request.method} ${request.routeOptions.url ?? ""}`) ?? "client";
-    if (level === "admin" && ctx.adminKey !== undefined)
-      requireKey(request.headers, [ctx.adminKey], "admin key");
-    // Without an admin key, /admin is at least as closed as the client routes, never open.
-    const clientLevel = level === "client" || (level === "admin" && ctx.adminKey === undefined);
-    if (clientLevel && ctx.apiKeys.length > 0) requireKey(request.headers, ctx.apiKeys, "API key");
+    try {
+      if (level === "admin" && ctx.adminKey !== undefined)
+        requireKey(request.headers, [ctx.adminKey], "admin key");
+      // Without an admin key, /admin is at least as closed as the client routes, never open.
+      const clientLevel = level === "client" || (level === "admin" && ctx.adminKey === undefined);
+      if (clientLevel && ctx.apiKeys.length > 0) requireKey(request.headers, ctx.apiKeys, "API key");
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
   for (const route of routes) {
     app.route({

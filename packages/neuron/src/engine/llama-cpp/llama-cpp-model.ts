@@ -1,5 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { CortexError, type CanonicalChatRequest, type FinishReason, type ToolCall } from "@cortex/core";
+import {
+  newId,
+  CortexError,
+  type CanonicalChatRequest,
+  type FinishReason,
+  type ToolCall,
+} from "@cortex/core";
 import {
   LlamaChat,
   LlamaCompletion,
@@ -92,10 +97,7 @@ export class LlamaCppModel implements EngineModel {
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
     const generatedBefore = lease.sequence.tokenMeter.usedOutputTokens;
     options.onStarted?.();
-    const streamer = new ToolCallStreamer(
-      options.onEvent,
-      () => `call_${randomBytes(12).toString("base64url")}`,
-    );
+    const streamer = new ToolCallStreamer(options.onEvent, () => newId("call_"));
     let completionTokens = 0;
     try {
       const common = {
