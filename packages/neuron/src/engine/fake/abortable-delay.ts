@@ -1,6 +1,8 @@
 /** Resolves after `ms`, or rejects with the signal's own reason (not a generic AbortError) on abort. */
 export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason as unknown);
+  // No timer for no delay: a fake that "answers at once" must not pay a macrotask per token.
+  if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
