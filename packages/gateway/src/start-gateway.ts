@@ -148,12 +148,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     resolveModel,
     catalog,
     fleet: () => describeFleet(registry.snapshot(), scheduler, decisions),
-    tokenize: async (modelId, body, signal) => {
-      const route = await scheduler.route(modelId, { requestId: "count_tokens", signal });
+    tokenize: async (modelId, body, cancel) => {
+      const route = await scheduler.route(modelId, { requestId: "count_tokens", cancel });
       try {
         const client = clients.get(route.node);
         if (!client) throw new Error(`no client for node ${route.node}`);
-        return (await client.tokenize(body as never, signal)).count;
+        return (await client.tokenize(body as never, cancel.signal)).count;
       } finally {
         route.release();
       }

@@ -14,8 +14,8 @@ import {
   type UnloadRequest,
 } from "@cortex/core";
 import { Pool, type Dispatcher } from "undici";
+import type { Cancellation } from "../cancellation.js";
 import type { z } from "zod";
-import { mapBodyErrors } from "./map-body-errors.js";
 import { parseNeuronResponse } from "./parse-neuron-response.js";
 import { readNeuronError } from "./read-neuron-error.js";
 import { toNeuronError } from "./to-neuron-error.js";
@@ -48,14 +48,21 @@ export interface NeuronRequest {
   readonly path: string;
   readonly body?: string | Buffer;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly signal: AbortSignal;
+  /** A Cancellation on the proxy path (no AbortSignal to build per request). */
+  readonly signal: AbortSignal | Cancellation;
 }
 
 export interface NeuronResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** Unbuffered; errors arrive as CortexErrors; destroying it aborts the upstream request. */
+  /**
+   * Unbuffered; destroying it aborts the upstream request. Its errors are transport errors: turn them
+   * into CortexErrors with `mapError` (no stream in between, so relaying costs nothing per chunk).
+   */
   readonly body: Readable;
+  /** The whole body as text, failures already mapped. */
+  text(): Promise<string>;
+  mapError(error: unknown): CortexError;
 }
 
 const DEFAULT_CONNECTIONS = 64;
@@ -158,11 +165,15 @@ export class NeuronClient {
    */
   async request(request: NeuronRequest): Promise<NeuronResponse> {
     const response = await this.#send(request, this.#timeouts.firstByte);
-    const toError = (error: unknown): CortexError => toNeuronError(this.name, error, request.signal);
+    const mapError = (error: unknown): CortexError => toNeuronError(this.name, error, request.signal);
+    // A reset between headers and the first read must not become an unhandled 'error' event.
+    response.body.on("error", ignore);
     return {
       statusCode: response.statusCode,
       headers: response.headers,
-      body: mapBodyErrors(response.body, toError),
+      body: response.body,
+      text: () => response.body.text().catch((error: unknown) => Promise.reject(mapError(error))),
+      mapError,
     };
   }
 
@@ -244,3 +255,5 @@ export class NeuronClient {
     return headers;
   }
 }
+
+function ignore(): void {}

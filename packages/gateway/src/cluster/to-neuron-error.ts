@@ -6,7 +6,11 @@ import { CortexError } from "@cortex/core";
  * is reached but too slow is `upstream_timeout`. undici's `UND_ERR_*` codes and Node's socket codes are
  * stable, so this switches on them rather than on messages.
  */
-export function toNeuronError(node: string, error: unknown, signal?: AbortSignal): CortexError {
+export function toNeuronError(
+  node: string,
+  error: unknown,
+  signal?: { readonly aborted: boolean; readonly reason: unknown },
+): CortexError {
   if (error instanceof CortexError) return error;
   if (signal?.aborted) return fromAbortReason(node, signal.reason ?? error);
   const code = errorCode(error);

@@ -1,11 +1,12 @@
 import type { ServerResponse } from "node:http";
 import { CortexError } from "@cortex/core";
+import { Cancellation } from "../cancellation.js";
 
 /** Fires when the client goes away before the response is complete; aborts the upstream request with it. */
-export function abortOnDisconnect(res: ServerResponse): AbortController {
-  const controller = new AbortController();
+export function abortOnDisconnect(res: ServerResponse): Cancellation {
+  const cancellation = new Cancellation();
   res.on("close", () => {
-    if (!res.writableFinished) controller.abort(new CortexError("request_aborted", "client disconnected"));
+    if (!res.writableFinished) cancellation.abort(new CortexError("request_aborted", "client disconnected"));
   });
-  return controller;
+  return cancellation;
 }

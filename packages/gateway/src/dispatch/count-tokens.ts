@@ -19,10 +19,6 @@ export async function countTokens(
   const disconnect = abortOnDisconnect(reply.raw);
   // With tool_choice none the neuron renders no tools into the prompt (it generates without them).
   const tools = decoded.value.toolChoice.type === "none" ? undefined : body.tools;
-  const count = await ctx.tokenize(
-    model.id,
-    { model: model.id, messages: body.messages, tools },
-    disconnect.signal,
-  );
+  const count = await ctx.tokenize(model.id, { model: model.id, messages: body.messages, tools }, disconnect);
   return { input_tokens: count };
 }

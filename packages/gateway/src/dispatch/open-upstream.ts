@@ -1,11 +1,16 @@
+import type { Cancellation } from "../cancellation.js";
 import type { Readable } from "node:stream";
 import { CortexError, decodeOpenAIError, isCortexError, toCortexError } from "@cortex/core";
 import type { Route, Scheduler } from "../routing/scheduler.js";
 
 export interface UpstreamResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Readable;
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Streaming; its errors are transport errors, for `mapError`. */
+  readonly body: Readable;
+  /** The whole body, failures mapped. */
+  text(): Promise<string>;
+  mapError(error: unknown): CortexError;
 }
 
 export interface UpstreamClient {
@@ -14,7 +19,7 @@ export interface UpstreamClient {
     path: string;
     body: string;
     headers: Record<string, string>;
-    signal: AbortSignal;
+    signal: Cancellation;
   }): Promise<UpstreamResponse>;
 }
 
@@ -25,7 +30,7 @@ export interface OpenUpstreamOptions {
   path: string;
   body: unknown;
   requestId: string;
-  signal: AbortSignal;
+  cancel: Cancellation;
   onUpstreamError: (node: string, kind: "connect" | "timeout" | "status") => void;
   /** Called once routing is done (placement and cold load included). */
   onRouted?: (node: string, coldLoadMs: number) => void;
@@ -50,7 +55,7 @@ export async function openUpstream(options: OpenUpstreamOptions): Promise<Opened
     try {
       route = await options.scheduler.route(options.modelId, {
         requestId: options.requestId,
-        signal: options.signal,
+        cancel: options.cancel,
         exclude,
       });
     } catch (error) {
@@ -71,16 +76,16 @@ export async function openUpstream(options: OpenUpstreamOptions): Promise<Opened
         path: options.path,
         body: payload,
         headers: { "content-type": "application/json", "x-request-id": options.requestId },
-        signal: options.signal,
+        signal: options.cancel,
       });
       if (response.statusCode < 500) return { route, response };
       // A 5xx before any byte went to the client: try another node.
       lastError = await errorFromBody(response, route.node);
       options.onUpstreamError(route.node, "status");
     } catch (error) {
-      if (options.signal.aborted) {
+      if (options.cancel.aborted) {
         route.release();
-        throw options.signal.reason;
+        throw options.cancel.reason;
       }
       lastError = toCortexError(error);
       options.onUpstreamError(route.node, lastError.code === "upstream_timeout" ? "timeout" : "connect");
@@ -94,8 +99,7 @@ export async function openUpstream(options: OpenUpstreamOptions): Promise<Opened
 
 /** Reads a (small) upstream error body into a CortexError that keeps the neuron's code. */
 export async function errorFromBody(response: UpstreamResponse, node: string): Promise<CortexError> {
-  let text = "";
-  for await (const chunk of response.body) text += String(chunk);
+  const text = await response.text().catch(() => "");
   const retryAfter = Number(response.headers["retry-after"]);
   const decoded = decodeOpenAIError(parseJsonOrText(text), {
     status: response.statusCode,

@@ -8,6 +8,7 @@ import {
   encodeAnthropicResponse,
   encodeOpenAIChatRequest,
   encodeSseEvent,
+  isCortexError,
   toCortexError,
   type AnthropicEvent,
   type AnthropicStreamEncoder,
@@ -16,12 +17,10 @@ import {
 } from "@cortex/core";
 import type { ServerResponse } from "node:http";
 import { once } from "node:events";
-import type { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayContext } from "../http/gateway-context.js";
 import { abortOnDisconnect } from "./abort-on-disconnect.js";
-import { errorFromBody, openUpstream } from "./open-upstream.js";
-import { readBody } from "./read-body.js";
+import { errorFromBody, openUpstream, type UpstreamResponse } from "./open-upstream.js";
 import { RequestMeter } from "./request-meter.js";
 import { startEventStream } from "./start-event-stream.js";
 
@@ -41,7 +40,7 @@ export async function proxyAnthropicMessages(
     const model = ctx.resolveModel(decoded.value.model);
     meter.model(model.id);
     if (decoded.warnings.length > 0)
-      request.log.debug({ warnings: decoded.warnings }, "anthropic request adjusted");
+      request.log.debug({ reqId: request.id, warnings: decoded.warnings }, "anthropic request adjusted");
     const chat: CanonicalChatRequest = withProfileDefaults(
       { ...decoded.value, model: model.id },
       model.profile,
@@ -54,7 +53,7 @@ export async function proxyAnthropicMessages(
       path: "/v1/chat/completions",
       body: encodeOpenAIChatRequest(chat),
       requestId: request.id,
-      signal: disconnect.signal,
+      cancel: disconnect,
       onUpstreamError: ctx.upstreamFailed,
       onRouted: (node, coldLoadMs) => meter.routed(node, coldLoadMs),
     });
@@ -69,7 +68,7 @@ export async function proxyAnthropicMessages(
           : failure;
       }
       if (!chat.stream) {
-        const canonical = decodeOpenAIChatResponse(JSON.parse(await readBody(response.body)) as unknown);
+        const canonical = decodeOpenAIChatResponse(JSON.parse(await response.text()) as unknown);
         meter.usage(canonical.usage.promptTokens, canonical.usage.completionTokens);
         meter.reportedTimings(response.headers);
         return encodeAnthropicResponse(canonical, { requestedModel: model.requested, newId: ctx.newId })
@@ -82,9 +81,9 @@ export async function proxyAnthropicMessages(
         inputTokensEstimate: 0,
         newId: ctx.newId,
       });
-      status = await relayAsAnthropic(response.body, res, encoder, {
+      status = await relayAsAnthropic(response, res, encoder, {
         pingEveryMs: ctx.anthropicPingMs,
-        aborted: () => disconnect.signal.aborted,
+        aborted: () => disconnect.aborted,
         onEvent: (event) => {
           if (
             event.type === "text-delta" ||
@@ -119,7 +118,7 @@ interface RelayOptions {
 
 /** OpenAI SSE from the neuron → canonical events → Anthropic events; returns the status to record. */
 async function relayAsAnthropic(
-  upstream: Readable,
+  upstream: UpstreamResponse,
   res: ServerResponse,
   encoder: AnthropicStreamEncoder,
   options: RelayOptions,
@@ -149,7 +148,7 @@ async function relayAsAnthropic(
     Math.max(50, Math.floor(options.pingEveryMs / 2)),
   );
   try {
-    for await (const chunk of upstream as AsyncIterable<Buffer>) {
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
       lastWrite = Date.now();
       for (const message of parser.push(chunk)) {
         if (message.data === "[DONE]") await push(decoder.end());
@@ -165,7 +164,7 @@ async function relayAsAnthropic(
   } catch (error) {
     if (options.aborted()) return 499;
     options.onStreamError();
-    const failure = toCortexError(error);
+    const failure = isCortexError(error) ? error : upstream.mapError(error);
     await write(encoder.fail(`upstream failed mid-stream: ${failure.message}`, "api_error"));
     return 502;
   } finally {

@@ -4,7 +4,6 @@ import type { GatewayContext } from "../http/gateway-context.js";
 import { abortOnDisconnect } from "./abort-on-disconnect.js";
 import { applySamplingDefaults } from "./apply-sampling-defaults.js";
 import { openUpstream } from "./open-upstream.js";
-import { readBody } from "./read-body.js";
 import { relayOpenAIStream } from "./relay-openai-stream.js";
 import { RequestMeter } from "./request-meter.js";
 import { startEventStream } from "./start-event-stream.js";
@@ -47,14 +46,14 @@ export async function proxyOpenAI(
       path,
       body: upstreamBody,
       requestId: request.id,
-      signal: disconnect.signal,
+      cancel: disconnect,
       onUpstreamError: ctx.upstreamFailed,
       onRouted: (node, coldLoadMs) => meter.routed(node, coldLoadMs),
     });
     try {
       status = response.statusCode;
       if (status !== 200 || !stream) {
-        const text = await readBody(response.body);
+        const text = await response.text();
         if (status === 200) {
           recordUsage(text, meter);
           meter.reportedTimings(response.headers);
@@ -76,7 +75,7 @@ export async function proxyOpenAI(
           },
         });
       } catch (error) {
-        if (disconnect.signal.aborted) {
+        if (disconnect.aborted) {
           status = 499;
         } else {
           // Headers are gone: end the stream with an error event in the client's dialect, never a hang.
@@ -84,7 +83,7 @@ export async function proxyOpenAI(
           ctx.upstreamFailed(route.node, "stream");
           const failure = new CortexError(
             "upstream_error",
-            `${route.node} failed mid-stream: ${toCortexError(error).message}`,
+            `${route.node} failed mid-stream: ${response.mapError(error).message}`,
           );
           res.write(
             `data: ${JSON.stringify(renderOpenAIError(failure, request.id).body)}\n\ndata: [DONE]\n\n`,

@@ -10,7 +10,7 @@ export function gatewayErrorHandler(
 ): void {
   const failure = fromHttpFrameworkError(error) ?? toCortexError(error);
   if (failure.status >= 500 && failure.code === "internal_error")
-    request.log.error({ err: error }, "request failed");
+    request.log.error({ reqId: request.id, err: error }, "request failed");
   const anthropic =
     dialectOfPath(request.url) === "anthropic" ||
     (request.url.startsWith("/v1/models") && wantsAnthropicShape(request.headers));

@@ -1,3 +1,4 @@
+import type { Cancellation } from "../cancellation.js";
 import type { ModelProfile } from "@cortex/core";
 import type { Registry } from "prom-client";
 import type { UpstreamClient } from "../dispatch/open-upstream.js";
@@ -28,7 +29,7 @@ export interface GatewayContext {
   /** The fleet as the CLI and dashboard show it. */
   fleet: () => unknown;
   /** Exact prompt tokens from the node that would serve the model (Anthropic count_tokens). */
-  tokenize: (modelId: string, body: unknown, signal: AbortSignal) => Promise<number>;
+  tokenize: (modelId: string, body: unknown, cancel: Cancellation) => Promise<number>;
   /** A node's fresh report for one model, after an admin load/unload. */
   modelOn: (node: string, modelId: string) => NeuronModel | undefined;
   /** Counts a failure talking to a node; a refused connection also re-polls it at once. */

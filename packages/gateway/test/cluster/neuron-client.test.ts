@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
 import { CortexError } from "@cortex/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Cancellation } from "../../src/cancellation.js";
 import { NeuronClient, type NeuronTimeouts } from "../../src/cluster/neuron-client.js";
 import { OOM_MESSAGE, StubNeuron } from "./stub-neuron.js";
 
@@ -282,7 +283,8 @@ describe("NeuronClient.request (the proxy's stream)", () => {
 
     const response = await client.request(chat());
     response.body.resume();
-    const [error] = (await once(response.body, "error").catch((reason: unknown) => [reason])) as [unknown];
+    const [raw] = (await once(response.body, "error").catch((reason: unknown) => [reason])) as [unknown];
+    const error = response.mapError(raw);
 
     expect(error).toBeInstanceOf(CortexError);
     expect(error).toMatchObject({
@@ -300,7 +302,7 @@ describe("NeuronClient.request (the proxy's stream)", () => {
     (await streamOpened).socket?.destroy();
     const error = await new Promise((resolve) => response.body.on("error", resolve).resume());
 
-    expect(error).toMatchObject({ code: "node_unavailable" });
+    expect(response.mapError(error)).toMatchObject({ code: "node_unavailable" });
   });
 
   it("aborts the upstream request when the consumer destroys the body", async () => {
@@ -328,7 +330,38 @@ describe("NeuronClient.request (the proxy's stream)", () => {
     controller.abort();
 
     await upstreamClosed;
-    expect(await bodyError).toMatchObject({ code: "request_aborted" });
+    expect(response.mapError(await bodyError)).toMatchObject({ code: "request_aborted" });
+  });
+
+  it("reads a whole body with text(), failures mapped", async () => {
+    const client = clientFor(stub);
+    const streamOpened = stub.nextStream();
+
+    const response = await client.request(chat());
+    const upstream = await streamOpened;
+    const text = response.text();
+    upstream.write("data: partial\n\n");
+    upstream.socket?.destroy();
+
+    await expect(text).rejects.toMatchObject({ code: "node_unavailable", message: /beast/ });
+  });
+
+  it("aborts on a Cancellation (the proxy's cheap signal) like on an AbortSignal", async () => {
+    const client = clientFor(stub);
+    const cancellation = new Cancellation();
+    const streamOpened = stub.nextStream();
+
+    const response = await client.request({ ...chat(), signal: cancellation });
+    const upstream = await streamOpened;
+    const upstreamClosed = once(upstream, "close");
+    const bodyError = new Promise((resolve) => response.body.on("error", resolve).resume());
+    cancellation.abort(new CortexError("request_aborted", "client disconnected"));
+
+    await upstreamClosed;
+    expect(response.mapError(await bodyError)).toMatchObject({
+      code: "request_aborted",
+      message: "client disconnected",
+    });
   });
 
   it("returns error statuses as is, and readError maps the envelope", async () => {

@@ -64,6 +64,11 @@ describe("client keys", () => {
       });
     }
     expect((await gw.get("/v1/models", {})).status).toBe(401);
+    // Unknown routes too: without a key, nothing says which routes exist.
+    const unknown = await gw.get("/v1/no-such-route", {});
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get("x-request-id")).toMatch(/^req_/);
+    expect((await gw.get("/v1/no-such-route", { authorization: "Bearer sk-alpha" })).status).toBe(404);
     expect(secure.stats().requests).toBe(0);
     await expect(
       gw

@@ -1,5 +1,6 @@
 import { CortexError, type NeuronModel } from "@cortex/core";
 import { describe, expect, it } from "vitest";
+import { Cancellation } from "../../src/cancellation.js";
 import { DecisionLog } from "../../src/routing/decision-log.js";
 import { Scheduler, type ModelPlacementProfile, type SchedulerEffects } from "../../src/routing/scheduler.js";
 import type { NodeReport } from "../../src/routing/to-node-snapshot.js";
@@ -128,7 +129,7 @@ function scheduler(
   return { instance, decisions, errors };
 }
 
-const context = (requestId: string) => ({ requestId, signal: new AbortController().signal });
+const context = (requestId: string) => ({ requestId, cancel: new Cancellation() });
 
 describe("Scheduler", () => {
   it("routes to the least busy node that has the model loaded, counting its own in-flight requests", async () => {

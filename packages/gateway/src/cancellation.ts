@@ -1,0 +1,42 @@
+import { EventEmitter } from "node:events";
+
+/**
+ * The cancellation of one client request. In Node 20 an AbortSignal costs ~5 µs to create and ~4 µs per
+ * listener (EventTarget), a real share of what proxying a request costs; this is an EventEmitter (which
+ * undici accepts as a request signal) until something asks for a real `signal`, which only the slow
+ * paths do (waiting for a cold load, admin routes).
+ */
+export class Cancellation extends EventEmitter<{ abort: [] }> {
+  #aborted = false;
+  #reason: unknown;
+  #controller: AbortController | undefined;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** An AbortSignal that follows this cancellation, made on first use. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  throwIfAborted(): void {
+    if (this.#aborted) throw this.#reason;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.emit("abort");
+  }
+}
