@@ -35,8 +35,8 @@ export class RequestMeter {
   routed(node: string, coldLoadMs: number): void {
     this.#node = node;
     this.#sentAt = this.#now();
-    this.#metrics.queueWait.observe({ model: this.#model }, (this.#sentAt - this.#started) / 1000);
-    if (coldLoadMs > 0) this.#metrics.coldLoadWait.observe({ model: this.#model }, coldLoadMs / 1000);
+    this.#metrics.queueWait.series(this.#model).observe((this.#sentAt - this.#started) / 1000);
+    if (coldLoadMs > 0) this.#metrics.coldLoadWait.series(this.#model).observe(coldLoadMs / 1000);
   }
 
   token(): void {
@@ -61,19 +61,17 @@ export class RequestMeter {
     if (this.#done) return;
     this.#done = true;
     const end = this.#now();
-    const labels = { model: this.#model, node: this.#node, dialect: this.#dialect };
-    this.#metrics.requests.inc({ ...labels, status: String(status) });
-    this.#metrics.requestDuration.observe(
-      { ...labels, status: String(status) },
-      (end - this.#started) / 1000,
-    );
-    if (this.#promptTokens > 0) this.#metrics.promptTokens.inc(labels, this.#promptTokens);
-    if (this.#completionTokens > 0) this.#metrics.completionTokens.inc(labels, this.#completionTokens);
+    const metrics = this.#metrics;
+    const labels = [this.#model, this.#node, this.#dialect] as const;
+    metrics.requests.series(...labels, String(status)).inc();
+    metrics.requestDuration.series(...labels, String(status)).observe((end - this.#started) / 1000);
+    if (this.#promptTokens > 0) metrics.promptTokens.series(...labels).inc(this.#promptTokens);
+    if (this.#completionTokens > 0) metrics.completionTokens.series(...labels).inc(this.#completionTokens);
     if (this.#firstTokenAt !== undefined && this.#sentAt !== undefined) {
-      this.#metrics.timeToFirstToken.observe(labels, (this.#firstTokenAt - this.#sentAt) / 1000);
+      metrics.timeToFirstToken.series(...labels).observe((this.#firstTokenAt - this.#sentAt) / 1000);
       const seconds = (this.#decodeMs ?? end - this.#firstTokenAt) / 1000;
       if (this.#completionTokens > 1 && seconds > 0) {
-        this.#metrics.decodeRate.observe(labels, (this.#completionTokens - 1) / seconds);
+        metrics.decodeRate.series(...labels).observe((this.#completionTokens - 1) / seconds);
       }
     }
   }

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { DeepReadonly, NeuronInfo } from "@cortex/core";
 import type { NodeReport } from "../routing/to-node-snapshot.js";
+import { SeriesCounter, SeriesHistogram } from "./series-metrics.js";
 
 export type FleetNodeReport = Omit<NodeReport, "info"> & { readonly info: DeepReadonly<NeuronInfo> | null };
 
@@ -16,60 +17,61 @@ export interface FleetMetricsSource {
 }
 
 /**
- * Every gateway metric in one table, on an injected registry. Labels are bounded: model ids come from
+ * Every gateway metric in one table, on an injected registry. The per-request ones are Series* metrics
+ * (same exposition as prom-client's, label sets resolved once): they run several times per request. Labels are bounded: model ids come from
  * the fleet's catalogue (unknown ids are recorded as "unknown"), nodes from the config.
  */
 export function createGatewayMetrics(registry: Registry, fleet: FleetMetricsSource) {
   const registers = [registry];
   const request = ["model", "node", "dialect"] as const;
   return {
-    requests: new Counter({
+    requests: new SeriesCounter({
       name: "cortex_gateway_requests_total",
       help: "Client requests by model, node, dialect and HTTP status.",
       labelNames: [...request, "status"] as const,
       registers,
     }),
-    promptTokens: new Counter({
+    promptTokens: new SeriesCounter({
       name: "cortex_gateway_prompt_tokens_total",
       help: "Prompt tokens of completed requests.",
       labelNames: request,
       registers,
     }),
-    completionTokens: new Counter({
+    completionTokens: new SeriesCounter({
       name: "cortex_gateway_completion_tokens_total",
       help: "Generated tokens of completed requests.",
       labelNames: request,
       registers,
     }),
-    requestDuration: new Histogram({
+    requestDuration: new SeriesHistogram({
       name: "cortex_gateway_request_duration_seconds",
       help: "End-to-end latency as the client sees it (includes queue and cold-load wait).",
       labelNames: [...request, "status"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    timeToFirstToken: new Histogram({
+    timeToFirstToken: new SeriesHistogram({
       name: "cortex_gateway_time_to_first_token_seconds",
       help: "From the request being sent to a node with the model loaded to the first token (load wait excluded).",
       labelNames: request,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    decodeRate: new Histogram({
+    decodeRate: new SeriesHistogram({
       name: "cortex_gateway_decode_tokens_per_second",
       help: "Generated tokens per second after the first token.",
       labelNames: request,
       buckets: RATE_BUCKETS,
       registers,
     }),
-    queueWait: new Histogram({
+    queueWait: new SeriesHistogram({
       name: "cortex_gateway_queue_wait_seconds",
       help: "Time a request waited for routing (placement and any cold load included).",
       labelNames: ["model"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    coldLoadWait: new Histogram({
+    coldLoadWait: new SeriesHistogram({
       name: "cortex_gateway_cold_load_wait_seconds",
       help: "Time requests waited for their model to be loaded somewhere.",
       labelNames: ["model"] as const,
