@@ -88,6 +88,7 @@ export class NodeRegistry {
           state: "down",
           info: null,
           models: [],
+          offlineModels: [],
           lastSeen: null,
           failures: 0,
           lastError: null,
@@ -114,6 +115,7 @@ export class NodeRegistry {
       state: "up",
       info: structuredClone(report.info),
       models: structuredClone(models),
+      offlineModels: [],
       lastSeen: this.#now(),
       failures: 0,
       lastError: null,
@@ -138,6 +140,10 @@ export class NodeRegistry {
       ...before,
       state,
       models: state === "down" ? [] : before.models,
+      offlineModels:
+        state === "down" && before.state !== "down"
+          ? before.models.map((model) => model.id)
+          : before.offlineModels,
       failures,
       lastError: { code: error.code, message: error.message },
     });

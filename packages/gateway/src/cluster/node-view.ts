@@ -17,6 +17,11 @@ export interface NodeView {
   readonly info: DeepReadonly<NeuronInfo> | null;
   /** What the node reports it can serve and has loaded; empty while down. */
   readonly models: readonly DeepReadonly<NeuronModel>[];
+  /**
+   * While down: the ids it offered when it was last up. A request for a model only a down node serves
+   * is "try again later" (503), not "no such model" (404).
+   */
+  readonly offlineModels: readonly string[];
   /** Epoch ms of the last successful poll; null until the node first answers. */
   readonly lastSeen: number | null;
   /** Consecutive failed polls. */

@@ -54,6 +54,8 @@ export interface RouteContext {
 }
 
 const MAX_PLACEMENT_ATTEMPTS = 3;
+/** About a few poll intervals: long enough for a restarting neuron to answer again. */
+const DOWN_NODE_RETRY_AFTER_S = 10;
 
 /**
  * The only thing that changes where models live. Placement and eviction are pure policies over a fleet
@@ -206,11 +208,21 @@ export class Scheduler {
   }
 
   #assertOffered(modelId: string, snapshot: FleetSnapshot): void {
-    if (!snapshot.nodes.some((n) => n.state !== "down" && n.models.some((m) => m.id === modelId))) {
-      throw new CortexError("model_not_found", `model ${modelId} is not served by any available node`, {
-        param: "model",
-      });
+    if (snapshot.nodes.some((n) => n.state !== "down" && n.models.some((m) => m.id === modelId))) return;
+    const down = this.#options
+      .reports()
+      .filter((report) => report.state === "down" && report.offlineModels?.includes(modelId))
+      .map((report) => report.name);
+    if (down.length > 0) {
+      throw new CortexError(
+        "node_unavailable",
+        `model ${modelId} is served only by ${down.join(", ")}, which ${down.length === 1 ? "is" : "are"} down`,
+        { retryAfter: DOWN_NODE_RETRY_AFTER_S },
+      );
     }
+    throw new CortexError("model_not_found", `model ${modelId} is not served by any available node`, {
+      param: "model",
+    });
   }
 
   #policy(modelId: string): { pinned: boolean; priority: number; allowedNodes?: readonly string[] } {

@@ -15,6 +15,8 @@ export interface NodeReport {
   /** The node's last `/info` and `/models`; null when it never answered. */
   readonly info: Pick<NeuronInfo, "memory"> | null;
   readonly models: readonly NeuronModel[];
+  /** Ids a down node offered when it was last up (see NodeView). */
+  readonly offlineModels?: readonly string[];
 }
 
 /** Joins a node's own report with the gateway's profiles into the snapshot the policies read. */

@@ -78,6 +78,7 @@ describe("NodeRegistry", () => {
     expect(registry.get("beast")).toMatchObject({
       state: "down",
       models: [],
+      offlineModels: ["m1"],
       failures: 3,
       lastError: TIMEOUT,
       info: expect.objectContaining({ node: "beast" }),
@@ -97,6 +98,7 @@ describe("NodeRegistry", () => {
       failures: 0,
       lastError: null,
       lastSeen: 6_000,
+      offlineModels: [],
     });
     expect(registry.get("beast")?.models.map((model) => [model.id, model.state])).toEqual([
       ["m1", "unloaded"],

@@ -252,7 +252,16 @@ describe("a node that stops answering", () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("tok0 tok1 tok2");
     expect(standby.stats().loads.m).toBe(1);
+    // Its only node is down, not gone: "come back later", not "no such model".
     const gone = await gw.post("/v1/chat/completions", { model: "only-crashy", messages: hello });
-    expect([404, 503]).toContain(gone.status);
+    expect(gone.status).toBe(503);
+    expect(gone.headers.get("retry-after")).toBe("10");
+    expect(await gone.json()).toMatchObject({
+      error: {
+        code: "node_unavailable",
+        message: "model only-crashy is served only by crashy, which is down",
+      },
+    });
+    expect((await gw.post("/v1/chat/completions", { model: "never-was", messages: hello })).status).toBe(404);
   });
 });

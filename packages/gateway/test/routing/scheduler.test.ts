@@ -240,6 +240,28 @@ describe("Scheduler", () => {
     expect(fleet.calls).toEqual(["load m on a", "load m on a"]);
   });
 
+  it("answers 503 node_unavailable, not 404, for a model only a down node offered", async () => {
+    const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: {} }]);
+    const down: NodeReport = {
+      name: "gone",
+      state: "down",
+      info: null,
+      models: [],
+      offlineModels: ["only-there"],
+    };
+    const { instance } = scheduler({ ...fleet, reports: () => [...fleet.reports(), down] });
+
+    await expect(instance.route("only-there", context("r1"))).rejects.toMatchObject({
+      code: "node_unavailable",
+      status: 503,
+      retryAfter: 10,
+      message: "model only-there is served only by gone, which is down",
+    });
+    await expect(instance.route("elsewhere", context("r2"))).rejects.toMatchObject({
+      code: "model_not_found",
+    });
+  });
+
   it("answers model_not_found for a model no node offers", async () => {
     const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: {} }]);
     await expect(scheduler(fleet).instance.route("nope", context("r1"))).rejects.toMatchObject({
