@@ -21,6 +21,7 @@ import {
 } from "node-llama-cpp";
 import type { ChatResult, CompletionRequest, EngineModel, GenerateOptions } from "../engine.js";
 import { SequencePool } from "../sequence-pool.js";
+import { DecodeGate } from "./decode-gate.js";
 import { GrammarCache } from "./grammar-cache.js";
 import { toChatHistory } from "./to-chat-history.js";
 import { toGbnfSchema } from "./to-gbnf-schema.js";
@@ -42,6 +43,7 @@ export class LlamaCppModel implements EngineModel {
   readonly #wrapper: ChatWrapper;
   readonly #pool: SequencePool<LlamaContextSequence>;
   readonly #grammars: GrammarCache;
+  readonly #gate: DecodeGate;
   readonly #threads: number;
   #embedding: Promise<LlamaEmbeddingContext> | undefined;
 
@@ -54,6 +56,7 @@ export class LlamaCppModel implements EngineModel {
     while (this.#context.sequencesLeft > 0) sequences.push(this.#context.getSequence());
     this.#pool = new SequencePool(sequences, (sequence) => sequence.contextTokens, parts.queueLimit);
     this.#grammars = new GrammarCache(parts.llama);
+    this.#gate = new DecodeGate(this.#context);
   }
 
   get contextSize(): number {
@@ -89,6 +92,12 @@ export class LlamaCppModel implements EngineModel {
       functions && forcedTool ? ToolCallForcing.create(this.#model, this.#wrapper, forcedTool) : null;
 
     const lease = await this.#pool.acquire(prompt, options.signal);
+    try {
+      await this.#alignToPrompt(lease.sequence, lease.reusedTokens, prompt.length);
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
     const chat = new LlamaChat({
       contextSequence: lease.sequence,
       chatWrapper: this.#wrapper,
@@ -208,6 +217,19 @@ export class LlamaCppModel implements EngineModel {
     if (this.#embedding) await (await this.#embedding).dispose();
     await this.#context.dispose();
     await this.#model.dispose();
+  }
+
+  /**
+   * Drops what the sequence holds past the prompt's shared prefix before LlamaChat would, through the
+   * decode gate, so a request does not wait for other generations to end (see DecodeGate). One prompt
+   * token is always left to evaluate: LlamaChat needs a decode to get logits from.
+   */
+  async #alignToPrompt(sequence: LlamaContextSequence, reused: number, promptLength: number): Promise<void> {
+    const keep = Math.min(reused, promptLength - 1);
+    if (sequence.nextTokenIndex <= keep) return;
+    await this.#gate.exclusive(sequence, () =>
+      sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]),
+    );
   }
 
   #renderPrompt(history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): number[] {
