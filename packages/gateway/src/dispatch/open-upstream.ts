@@ -1,6 +1,6 @@
-import type { Cancellation } from "../cancellation.js";
 import type { Readable } from "node:stream";
 import { CortexError, decodeOpenAIError, isCortexError, toCortexError } from "@cortex/core";
+import type { Cancellation } from "../cancellation.js";
 import type { Route, Scheduler } from "../routing/scheduler.js";
 
 export interface UpstreamResponse {

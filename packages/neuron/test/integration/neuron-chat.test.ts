@@ -275,6 +275,20 @@ describe("chat completions with the official openai client", () => {
     });
     expect(completion.choices[0]?.finish_reason).toBe("length");
     expect(completion.usage?.completion_tokens).toBe(5);
+    // The same prompt again, longer: everything the first one evaluated comes from the cache (llama's
+    // tokenizer prepends BOS, which the sequence holds too).
+    const prompt = "Once upon a time ".repeat(20);
+    const first = await neuron.openai.completions.create({ model: "llama", prompt, max_tokens: 2 });
+    const again = await neuron.openai.completions.create({
+      model: "llama",
+      prompt: `${prompt}there was`,
+      max_tokens: 2,
+    });
+    const promptTokens = first.usage?.prompt_tokens ?? 0;
+    const cached = (again.usage as { prompt_tokens_details?: { cached_tokens?: number } } | undefined)
+      ?.prompt_tokens_details?.cached_tokens;
+    expect(promptTokens).toBeGreaterThan(40);
+    expect(cached).toBeGreaterThanOrEqual(promptTokens - 1);
     const embeddings = await neuron.openai.embeddings.create({ model: "qwen3", input: ["hello", "world"] });
     expect(embeddings.data).toHaveLength(2);
     expect(embeddings.data[0]?.embedding).toHaveLength(64);

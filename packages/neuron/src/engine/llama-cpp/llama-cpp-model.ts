@@ -7,6 +7,7 @@ import {
 } from "@cortex/core";
 import {
   LlamaChat,
+  LlamaVocabularyType,
   LlamaCompletion,
   type ChatHistoryItem,
   type ChatModelFunctions,
@@ -156,10 +157,16 @@ export class LlamaCppModel implements EngineModel {
   }
 
   async complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult> {
-    const prompt = this.#model.tokenize(request.prompt, false);
-    const promptTokens = prompt.length + (this.#model.tokens.shouldPrependBosToken ? 1 : 0);
+    const prompt = this.#completionTokens(request.prompt);
+    const promptTokens = prompt.length;
     const maxTokens = this.#maxTokensFor(promptTokens, request.maxTokens);
     const lease = await this.#pool.acquire(prompt, options.signal);
+    try {
+      await this.#alignToPrompt(lease.sequence, lease.reusedTokens, prompt.length);
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
     const completion = new LlamaCompletion({ contextSequence: lease.sequence, autoDisposeSequence: false });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
     options.onStarted?.();
@@ -230,6 +237,24 @@ export class LlamaCppModel implements EngineModel {
     await this.#gate.exclusive(sequence, () =>
       sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]),
     );
+  }
+
+  /**
+   * The tokens LlamaCompletion puts in the sequence for `prompt` (its `resolveBeginningTokenToPrepend`
+   * and `tokenizeInput`), so the pool compares like with like and the prefix of an earlier completion is
+   * reused.
+   */
+  #completionTokens(prompt: string): Token[] {
+    const model = this.#model;
+    const type = model.vocabularyType;
+    const bos =
+      type === LlamaVocabularyType.rwkv || type === LlamaVocabularyType.ugm
+        ? null
+        : type === LlamaVocabularyType.wpm || model.tokens.shouldPrependBosToken
+          ? model.tokens.bos
+          : null;
+    if (bos === null) return model.tokenize(prompt, false);
+    return [bos, ...model.tokenize(prompt, false, "trimLeadingSpace")];
   }
 
   #renderPrompt(history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): number[] {
