@@ -232,7 +232,7 @@ export class LlamaCppModel implements EngineModel {
    * token is always left to evaluate: LlamaChat needs a decode to get logits from.
    */
   async #alignToPrompt(sequence: LlamaContextSequence, reused: number, promptLength: number): Promise<void> {
-    const keep = Math.min(reused, promptLength - 1);
+    const keep = Math.max(0, Math.min(reused, promptLength - 1));
     if (sequence.nextTokenIndex <= keep) return;
     await this.#gate.exclusive(sequence, () =>
       sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]),
