@@ -97,6 +97,18 @@ export async function openUpstream(options: OpenUpstreamOptions): Promise<Opened
   }
 }
 
+/**
+ * The body's chunks, its transport errors (a reset, an idle timeout) turned into CortexErrors naming the
+ * node; errors of whoever consumes the chunks stay theirs (a bug in a relay is not the node's fault).
+ */
+export async function* upstreamChunks(response: UpstreamResponse): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    throw response.mapError(error);
+  }
+}
+
 /** Reads a (small) upstream error body into a CortexError that keeps the neuron's code. */
 export async function errorFromBody(response: UpstreamResponse, node: string): Promise<CortexError> {
   const text = await response.text().catch(() => "");

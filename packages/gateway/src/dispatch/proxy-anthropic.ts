@@ -8,7 +8,6 @@ import {
   encodeAnthropicResponse,
   encodeOpenAIChatRequest,
   encodeSseEvent,
-  isCortexError,
   toCortexError,
   type AnthropicEvent,
   type AnthropicStreamEncoder,
@@ -20,7 +19,7 @@ import { once } from "node:events";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayContext } from "../http/gateway-context.js";
 import { abortOnDisconnect } from "./abort-on-disconnect.js";
-import { errorFromBody, openUpstream, type UpstreamResponse } from "./open-upstream.js";
+import { errorFromBody, openUpstream, upstreamChunks, type UpstreamResponse } from "./open-upstream.js";
 import { RequestMeter } from "./request-meter.js";
 import { startEventStream } from "./start-event-stream.js";
 
@@ -148,7 +147,7 @@ async function relayAsAnthropic(
     Math.max(50, Math.floor(options.pingEveryMs / 2)),
   );
   try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+    for await (const chunk of upstreamChunks(upstream)) {
       lastWrite = Date.now();
       for (const message of parser.push(chunk)) {
         if (message.data === "[DONE]") await push(decoder.end());
@@ -164,7 +163,7 @@ async function relayAsAnthropic(
   } catch (error) {
     if (options.aborted()) return 499;
     options.onStreamError();
-    const failure = isCortexError(error) ? error : upstream.mapError(error);
+    const failure = toCortexError(error);
     await write(encoder.fail(`upstream failed mid-stream: ${failure.message}`, "api_error"));
     return 502;
   } finally {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayContext } from "../http/gateway-context.js";
 import { abortOnDisconnect } from "./abort-on-disconnect.js";
 import { applySamplingDefaults } from "./apply-sampling-defaults.js";
-import { openUpstream } from "./open-upstream.js";
+import { openUpstream, upstreamChunks } from "./open-upstream.js";
 import { relayOpenAIStream } from "./relay-openai-stream.js";
 import { RequestMeter } from "./request-meter.js";
 import { startEventStream } from "./start-event-stream.js";
@@ -67,7 +67,7 @@ export async function proxyOpenAI(
       }
       const res = startEventStream(request, reply, route.node);
       try {
-        await relayOpenAIStream(response.body, res, {
+        await relayOpenAIStream(upstreamChunks(response), res, {
           forwardUsageChunk: streamOptions?.include_usage === true,
           tap: {
             onToken: () => meter.token(),
@@ -83,7 +83,7 @@ export async function proxyOpenAI(
           ctx.upstreamFailed(route.node, "stream");
           const failure = new CortexError(
             "upstream_error",
-            `${route.node} failed mid-stream: ${response.mapError(error).message}`,
+            `${route.node} failed mid-stream: ${toCortexError(error).message}`,
           );
           res.write(
             `data: ${JSON.stringify(renderOpenAIError(failure, request.id).body)}\n\ndata: [DONE]\n\n`,

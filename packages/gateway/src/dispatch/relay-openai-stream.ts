@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
 import { SSE_DONE, SseParser } from "@cortex/core";
 
 export interface RelayTap {
@@ -15,7 +14,7 @@ export interface RelayTap {
  * asked for on its own behalf is taken out when the client did not ask for it.
  */
 export async function relayOpenAIStream(
-  upstream: Readable,
+  upstream: AsyncIterable<Buffer>,
   res: ServerResponse,
   options: { forwardUsageChunk: boolean; tap: RelayTap },
 ): Promise<void> {
@@ -24,7 +23,7 @@ export async function relayOpenAIStream(
     if (res.destroyed) return;
     if (!res.write(frame)) await Promise.race([once(res, "drain"), once(res, "close")]);
   };
-  for await (const chunk of upstream as AsyncIterable<Buffer>) {
+  for await (const chunk of upstream) {
     for (const message of parser.push(chunk)) {
       if (message.data === "[DONE]") {
         await forward(SSE_DONE);

@@ -93,7 +93,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 0,
     // A pino child per request is a measurable share of the proxy's per-request cost; the few request
-    // lines we write name the request id themselves.
+    // lines we write name the request id themselves (Fastify's own rare warnings go without it).
     childLoggerFactory: (logger) => logger,
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
@@ -103,9 +103,13 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     rewriteUrl: (request) => stripPrefix(request.url ?? "/"),
   });
   app.setErrorHandler(gatewayErrorHandler);
-  // Unknown routes are client routes too: a caller without a key learns nothing about what exists.
-  app.setNotFoundHandler({ preHandler: accessHook(ctx, "client") }, (request) => {
-    throw new CortexError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
+  // Unknown routes are client routes too: a caller without a key learns nothing about what exists, and
+  // (an onRequest hook, as on every route) is refused before its body is read.
+  void app.register(async (scope) => {
+    scope.addHook("onRequest", accessHook(ctx, "client"));
+    scope.setNotFoundHandler((request) => {
+      throw new CortexError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
+    });
   });
   const routes = [...ROUTES, ...DASHBOARD_ROUTES, ...(options.extraRoutes ?? [])];
   for (const route of routes) {

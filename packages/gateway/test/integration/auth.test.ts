@@ -69,6 +69,10 @@ describe("client keys", () => {
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get("x-request-id")).toMatch(/^req_/);
     expect((await gw.get("/v1/no-such-route", { authorization: "Bearer sk-alpha" })).status).toBe(404);
+    // Refused before the body is read: a bad body without a key is a 401, not a 400.
+    const unread = await post("/v1/no-such-route", "{not json", {});
+    expect(unread.status).toBe(401);
+    expect(await unread.json()).toMatchObject({ error: { code: "invalid_api_key" } });
     expect(secure.stats().requests).toBe(0);
     await expect(
       gw
