@@ -6,7 +6,7 @@ let neuron: TestNeuron;
 beforeAll(async () => {
   neuron = await startTestNeuron({
     models: { llama: { arch: "llama", quant: "f16" } },
-    config: "context_size = 2048\nparallel = 4\nthreads = 1\n",
+    config: "context_size = 8192\nparallel = 4\nthreads = 1\n",
   });
 });
 
@@ -22,7 +22,7 @@ interface StreamTimes {
 }
 
 /** Streams one chat; resolves with the time of its first content token and of its end. */
-function stream(content: string, maxTokens: number): StreamTimes {
+function stream(content: string, maxTokens: number, onToken?: (at: number) => boolean): StreamTimes {
   let markFirst!: (at: number) => void;
   const firstToken = new Promise<number>((resolve) => (markFirst = resolve));
   const done = (async () => {
@@ -33,13 +33,22 @@ function stream(content: string, maxTokens: number): StreamTimes {
       temperature: 0,
       stream: true,
     });
-    for await (const chunk of chunks) if (chunk.choices[0]?.delta.content) markFirst(performance.now());
+    for await (const chunk of chunks) {
+      if (!chunk.choices[0]?.delta.content) continue;
+      const at = performance.now();
+      markFirst(at);
+      // onToken answers whether to go on: the caller may stop a long stream once it has seen enough.
+      if (onToken && !onToken(at)) {
+        chunks.controller.abort();
+        break;
+      }
+    }
     return performance.now();
   })();
   return { firstToken, done };
 }
 
-describe("a request arriving while other sequences generate", () => {
+describe("sequences sharing a context", () => {
   it("starts at once on a sequence that holds another conversation, not after the others end", async () => {
     // Every sequence ends up holding a conversation, so the newcomer's has to be erased first.
     await Promise.all(
@@ -55,5 +64,28 @@ describe("a request arriving while other sequences generate", () => {
     // Before the fix in DecodeGate the newcomer's first token came after all but one had ended.
     expect(newcomerFirst).toBeLessThan(Math.min(...longEnds));
     await newcomer.done;
+  });
+
+  it("keeps a generating stream flowing while another sequence's long prompt is evaluated", async () => {
+    const tokens: number[] = [];
+    let stopAfter = Number.POSITIVE_INFINITY;
+    const generating = stream("keep talking about anything", 4000, (at) => {
+      tokens.push(at);
+      return at < stopAfter;
+    });
+    await generating.firstToken;
+
+    const sent = performance.now();
+    // ≈ 5000 prompt tokens: about ten batches of 512.
+    const prompt = stream("lorem ipsum dolor sit amet ".repeat(400), 1);
+    const evaluated = await prompt.firstToken;
+    stopAfter = evaluated;
+    await Promise.all([prompt.done, generating.done]);
+
+    const during = tokens.filter((at) => at >= sent);
+    const gaps = during.slice(1).map((at, index) => at - (during[index] ?? at));
+    // With node-llama-cpp's default batching the generating stream got no token until the prompt was done.
+    expect(during.length).toBeGreaterThan(2);
+    expect(Math.max(...gaps)).toBeLessThan((evaluated - sent) / 3);
   });
 });

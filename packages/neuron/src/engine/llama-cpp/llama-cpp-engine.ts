@@ -17,6 +17,7 @@ import type {
   LoadOptions,
   ModelInspection,
 } from "../engine.js";
+import { fairBatchStrategy } from "./fair-batch-strategy.js";
 import { LlamaCppModel } from "./llama-cpp-model.js";
 import { quantizationName } from "./quantization-name.js";
 
@@ -136,6 +137,8 @@ export class LlamaCppEngine implements Engine {
         // node-llama-cpp ignores it for models that do not support it.
         flashAttention: true,
         failedCreationRemedy: false,
+        // The default strategy leaves generating sequences out of batches while a long prompt is evaluated.
+        batching: { itemPrioritizationStrategy: fairBatchStrategy },
       });
       // Resolving runs the Jinja equivalence checks (150–640 ms): once per model, never per request.
       const wrapper = resolveChatWrapper(model);
