@@ -9,6 +9,7 @@ import {
   type LlamaContextSequence,
   type LlamaModel,
 } from "node-llama-cpp";
+import { fairBatchStrategy } from "@cortex/neuron/engine/llama-cpp/fair-batch-strategy";
 import type { StreamSample } from "./stream-sample.js";
 
 export interface BareLlamaOptions {
@@ -51,6 +52,9 @@ export class BareLlama {
       contextSize: options.contextSize,
       sequences: options.sequences,
       threads: options.threads,
+      // As the neuron's engine does (llama-cpp-engine.ts): the comparison is about what sits around it.
+      flashAttention: true,
+      batching: { itemPrioritizationStrategy: fairBatchStrategy },
       failedCreationRemedy: false,
     });
     return new BareLlama(llama, model, context, resolveChatWrapper(model));

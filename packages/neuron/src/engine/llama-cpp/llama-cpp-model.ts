@@ -21,7 +21,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import type { ChatResult, CompletionRequest, EngineModel, GenerateOptions } from "../engine.js";
-import { SequencePool } from "../sequence-pool.js";
+import { SequencePool, type SequenceLease } from "../sequence-pool.js";
 import { DecodeGate } from "./decode-gate.js";
 import { GrammarCache } from "./grammar-cache.js";
 import { toChatHistory } from "./to-chat-history.js";
@@ -92,13 +92,7 @@ export class LlamaCppModel implements EngineModel {
     const forcing =
       functions && forcedTool ? ToolCallForcing.create(this.#model, this.#wrapper, forcedTool) : null;
 
-    const lease = await this.#pool.acquire(prompt, options.signal);
-    try {
-      await this.#alignToPrompt(lease.sequence, lease.reusedTokens, prompt.length);
-    } catch (error) {
-      lease.release();
-      throw error;
-    }
+    const lease = await this.#acquire(prompt, options.signal);
     const chat = new LlamaChat({
       contextSequence: lease.sequence,
       chatWrapper: this.#wrapper,
@@ -160,13 +154,7 @@ export class LlamaCppModel implements EngineModel {
     const prompt = this.#completionTokens(request.prompt);
     const promptTokens = prompt.length;
     const maxTokens = this.#maxTokensFor(promptTokens, request.maxTokens);
-    const lease = await this.#pool.acquire(prompt, options.signal);
-    try {
-      await this.#alignToPrompt(lease.sequence, lease.reusedTokens, prompt.length);
-    } catch (error) {
-      lease.release();
-      throw error;
-    }
+    const lease = await this.#acquire(prompt, options.signal);
     const completion = new LlamaCompletion({ contextSequence: lease.sequence, autoDisposeSequence: false });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
     options.onStarted?.();
@@ -227,16 +215,28 @@ export class LlamaCppModel implements EngineModel {
   }
 
   /**
-   * Drops what the sequence holds past the prompt's shared prefix before LlamaChat would, through the
-   * decode gate, so a request does not wait for other generations to end (see DecodeGate). One prompt
-   * token is always left to evaluate: LlamaChat needs a decode to get logits from.
+   * A pooled sequence holding the longest prefix of `prompt`, with what it holds past that prefix already
+   * dropped (before LlamaChat or LlamaCompletion would), through the decode gate, so a request does not
+   * wait for other generations to end (see DecodeGate). One prompt token is always left to evaluate: the
+   * generator needs a decode to get logits from.
    */
-  async #alignToPrompt(sequence: LlamaContextSequence, reused: number, promptLength: number): Promise<void> {
-    const keep = Math.max(0, Math.min(reused, promptLength - 1));
-    if (sequence.nextTokenIndex <= keep) return;
-    await this.#gate.exclusive(sequence, () =>
-      sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]),
-    );
+  async #acquire(
+    prompt: readonly number[],
+    signal: AbortSignal,
+  ): Promise<SequenceLease<LlamaContextSequence>> {
+    const lease = await this.#pool.acquire(prompt, signal);
+    const sequence = lease.sequence;
+    const keep = Math.max(0, Math.min(lease.reusedTokens, prompt.length - 1));
+    if (sequence.nextTokenIndex <= keep) return lease;
+    try {
+      await this.#gate.exclusive(sequence, () =>
+        sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]),
+      );
+      return lease;
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
   }
 
   /**
