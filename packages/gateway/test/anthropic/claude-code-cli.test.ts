@@ -2,7 +2,7 @@ import { SseParser } from "@cortex/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectWellFormedStream, toWireEvents, type WireEvent } from "./anthropic-events.js";
 import { ENDS, startStack, type TestStack } from "./anthropic-stack.js";
-import { ensureClaudeCode, runClaude, type ClaudeRun } from "./claude-code-cli.js";
+import { claudeCode, runClaude, type ClaudeRun } from "./claude-code-cli.js";
 import { startRecordingProxy, type RecordedExchange, type RecordingProxy } from "./recording-proxy.js";
 
 /**
@@ -27,17 +27,15 @@ let claude: string;
 let proxy: RecordingProxy;
 
 beforeAll(async () => {
-  [claude, stack] = await Promise.all([
-    ensureClaudeCode(),
-    startStack({
-      neurons: [
-        { name: "main", models: { "qwen3-ends": ENDS } },
-        { name: "tools", models: { "qwen3-tools": ENDS }, env: { CORTEX_TEST_FORCE_TOOL_CALL: "Read" } },
-      ],
-      gateway: 'default_model = "qwen3-ends"',
-      only: ["main"],
-    }),
-  ]);
+  claude = claudeCode();
+  stack = await startStack({
+    neurons: [
+      { name: "main", models: { "qwen3-ends": ENDS } },
+      { name: "tools", models: { "qwen3-tools": ENDS }, env: { CORTEX_TEST_FORCE_TOOL_CALL: "Read" } },
+    ],
+    gateway: 'default_model = "qwen3-ends"',
+    only: ["main"],
+  });
   const tools = await stack.addGateway({ gateway: 'default_model = "qwen3-tools"', only: ["tools"] });
   proxy = await startRecordingProxy(tools.url);
 }, 400_000);

@@ -1,62 +1,12 @@
-import { execFile, spawn } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { repoRoot } from "@cortex/testkit";
+import { testTool } from "@cortex/testkit/test-tool";
 
-/**
- * The Claude Code version whose wire format API-SPEC.md was written from. Its engines field allows Node
- * ≥ 18 and its `claude` is a native binary (from the platform package `@anthropic-ai/claude-code-<os>-
- * <arch>`), so the Node that runs the tests does not matter. Later versions declare Node ≥ 22.
- */
-export const CLAUDE_CODE_VERSION = "2.1.197";
-
-const run = promisify(execFile);
-
-/**
- * Path of the `claude` binary, installed on first use into `<repo>/.cache/claude-code/` (gitignored,
- * outside the workspace's dependencies) from the npm registry with the ordinary npm client.
- */
-export async function ensureClaudeCode(): Promise<string> {
-  const prefix = join(repoRoot(), ".cache", "claude-code");
-  const wrapper = join(prefix, "node_modules", "@anthropic-ai", "claude-code");
-  if (!(await installedVersion(wrapper)).includes(CLAUDE_CODE_VERSION)) {
-    await mkdir(prefix, { recursive: true });
-    await run(
-      "npm",
-      [
-        "install",
-        "--prefix",
-        prefix,
-        "--save-exact",
-        "--no-audit",
-        "--no-fund",
-        `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`,
-      ],
-      { timeout: 300_000 },
-    );
-  }
-  const binary = join(wrapper, "bin", "claude.exe");
-  // npm may skip the package's postinstall (allowScripts); it only links the platform binary into place.
-  if (!existsSync(binary) || statSync(binary).size < 1_000_000) {
-    await run(process.execPath, [join(wrapper, "install.cjs")], { cwd: wrapper, timeout: 120_000 });
-  }
-  const version = await installedVersion(wrapper);
-  if (!version.includes(CLAUDE_CODE_VERSION))
-    throw new Error(`claude --version says ${JSON.stringify(version)}`);
-  return binary;
-}
-
-async function installedVersion(wrapper: string): Promise<string> {
-  const binary = join(wrapper, "bin", "claude.exe");
-  if (!existsSync(binary) || statSync(binary).size < 1_000_000) return "";
-  try {
-    return (await run(binary, ["--version"], { timeout: 30_000, env: { PATH: process.env.PATH } })).stdout;
-  } catch {
-    return "";
-  }
+/** Path of the `claude` binary that `npm test`'s set-up installed into `.cache/claude-code/`. */
+export function claudeCode(): string {
+  return testTool("claude-code");
 }
 
 export interface ClaudeRun {

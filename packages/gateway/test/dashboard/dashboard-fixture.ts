@@ -1,31 +1,20 @@
-import { existsSync } from "node:fs";
 import { defaultModelsConfig, parseCortexConfig } from "@cortex/core";
 import { startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
+import { CHROMIUM_FLAGS } from "@cortex/testkit/provision";
+import { testTool } from "@cortex/testkit/test-tool";
 import { pino } from "pino";
 import { chromium, type Browser } from "playwright-core";
 import { startGateway, type RunningGateway } from "../../src/start-gateway.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
 export const ADMIN_KEY = "dashboard-admin-key";
 export const GiB = 1024 ** 3;
 
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-];
-
-/** Debian's chromium, which `.ci/run` installs; a missing browser fails the test rather than skip it. */
+/**
+ * The browser `npm test`'s set-up found or installed (a Playwright-managed Chromium, a system one, or one
+ * it installed); when there is none the test fails with the command that fixes it.
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found: the dashboard test drives Debian's chromium ` +
-        "(apt-get update && apt-get install -y chromium; .ci/run does this)",
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: testTool("chromium"), args: CHROMIUM_FLAGS });
 }
 
 /** One fake node ("alpha": `warm` loaded, `cold` not) behind an in-process gateway with an admin key. */
