@@ -8,6 +8,11 @@ export interface NeuronProcessOptions {
   /** Extra `neuron serve` flags. */
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * Caps the process's virtual memory (`ulimit -v`, KiB). For tests that provoke a memory blow-up: an
+   * allocation failure inside the neuron is a failed test, a real one takes the whole machine down.
+   */
+  memoryLimitKb?: number;
 }
 
 /** A real `neuron serve` process on an ephemeral loopback port. */
@@ -22,5 +27,9 @@ export function spawnNeuron(options: NeuronProcessOptions): Promise<SpawnedProce
     ...(options.config ? ["--config", options.config] : []),
     ...(options.args ?? []),
   ];
-  return spawnListening(process.execPath, args, { env: { CORTEX_TEST_HOOKS: "1", ...options.env } });
+  const env = { CORTEX_TEST_HOOKS: "1", ...options.env };
+  if (options.memoryLimitKb === undefined) return spawnListening(process.execPath, args, { env });
+  // `exec` keeps the pid, so stopping the process signals node itself, not the shell.
+  const script = `ulimit -v ${Math.floor(options.memoryLimitKb)} && exec "$0" "$@"`;
+  return spawnListening("/bin/sh", ["-c", script, process.execPath, ...args], { env });
 }

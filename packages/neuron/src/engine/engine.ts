@@ -36,6 +36,11 @@ export type ModelInspection =
       quantization: string | null;
       parameters: number | null;
       trainContextLength: number | null;
+      /**
+       * F16 K + V bytes for one token in every layer, from the metadata alone: lets a load request be
+       * checked against the budget by arithmetic before anything is simulated or allocated.
+       */
+      kvBytesPerToken: number | null;
       fileSize: number;
     }
   | { ok: false; reason: string; architecture: string | null; fileSize: number };

@@ -66,6 +66,7 @@ export async function scanHfFolder(options: {
           quantization: inspection.quantization,
           parameters: inspection.parameters,
           trainContextLength: inspection.trainContextLength,
+          kvBytesPerToken: inspection.kvBytesPerToken,
           fileSize: inspection.weightFileBytes,
         }
       : {

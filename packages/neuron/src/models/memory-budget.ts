@@ -49,6 +49,12 @@ export class MemoryBudget {
 
   reserve(owner: string, bytes: number): void {
     if (this.#reserved.has(owner)) return;
+    this.assertFits(owner, bytes);
+    this.#reserved.set(owner, bytes);
+  }
+
+  /** Throws `insufficient_memory` when `bytes` exceed what is free now; reserves nothing. */
+  assertFits(owner: string, bytes: number): void {
     const { free } = this.snapshot();
     if (bytes > free) {
       throw new CortexError(
@@ -58,7 +64,6 @@ export class MemoryBudget {
         { retryAfter: 5 },
       );
     }
-    this.#reserved.set(owner, bytes);
   }
 
   release(owner: string): void {

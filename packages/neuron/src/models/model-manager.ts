@@ -52,6 +52,8 @@ interface Entry {
 }
 
 const RESCAN_INTERVAL_MS = 2000;
+/** llama.cpp's n_ctx is a uint32_t; larger values wrap around (1e12 became 1,420,103,680). */
+const MAX_CONTEXT_SIZE = 2 ** 32 - 1;
 
 /**
  * Every model this node can serve, keyed by id. Owns the slots; routes and the engine never hold a
@@ -97,11 +99,19 @@ export class ModelManager {
 
   async load(id: string, overrides: Partial<ModelLoadSettings>, signal: AbortSignal): Promise<NeuronModel> {
     const entry = await this.#entry(id);
+    const requested = definedOnly(overrides);
+    if (requested.contextSize !== undefined) assertContextSize(entry, requested.contextSize);
     // Settings apply to the next load; a model that is already loaded stays as it is (idempotent).
-    if (entry.slot.state === "unloaded" || entry.slot.state === "failed") {
-      entry.settings = { ...entry.settings, ...definedOnly(overrides) };
+    const previous = entry.settings;
+    const next = isIdle(entry.slot) ? { ...previous, ...requested } : undefined;
+    if (next) entry.settings = next;
+    try {
+      await entry.slot.ensureLoaded(signal);
+    } catch (error) {
+      // A refused or failed load must not pin its settings for every later load (issue 11 finding 1).
+      if (next && entry.settings === next && isIdle(entry.slot)) entry.settings = previous;
+      throw error;
     }
-    await entry.slot.ensureLoaded(signal);
     return this.#describe(entry);
   }
 
@@ -269,6 +279,9 @@ export class ModelManager {
       {
         load: async (signal, onProgress) => {
           const entry = entryOf();
+          // Before anything is simulated or allocated: node-llama-cpp's estimate builds the context.
+          const kvCache = kvCacheFloor(entry);
+          if (kvCache !== null) budget.assertFits(id, kvCache);
           if (entry.hf) {
             await ensureHfConversion({
               id,
@@ -323,6 +336,12 @@ export class ModelManager {
   }
 
   async #estimate(entry: Entry): Promise<number> {
+    // node-llama-cpp's estimate simulates the context, allocating as it goes: a context that cannot fit
+    // by arithmetic gets the arithmetic figure instead (it cannot be loaded anyway).
+    const kvCache = kvCacheFloor(entry);
+    if (kvCache !== null && kvCache > this.#options.budget.snapshot().total) {
+      return kvCache + entry.inspection.fileSize;
+    }
     const options = {
       contextSize: entry.settings.contextSize,
       sequences: entry.settings.parallel,
@@ -357,6 +376,29 @@ export class ModelManager {
       error: inspection.ok ? slot.error : inspection.reason,
     };
   }
+}
+
+function isIdle(slot: ModelSlot): boolean {
+  return slot.state === "unloaded" || slot.state === "failed";
+}
+
+/** An explicit context must be a size the model was trained for (llama.cpp keeps n_ctx in 32 bits too). */
+function assertContextSize(entry: Entry, contextSize: number): void {
+  const trained = entry.inspection.ok ? entry.inspection.trainContextLength : null;
+  const limit = Math.min(trained ?? MAX_CONTEXT_SIZE, MAX_CONTEXT_SIZE);
+  if (!Number.isSafeInteger(contextSize) || contextSize < 1 || contextSize > limit) {
+    const bound = limit === trained ? `${entry.id}'s trained context of ${limit} tokens` : `${limit} tokens`;
+    throw new CortexError("invalid_request", `context_size ${contextSize} must be at most ${bound}`, {
+      param: "context_size",
+    });
+  }
+}
+
+/** What the KV cache alone takes for the entry's settings; a lower bound of the load's memory. */
+function kvCacheFloor(entry: Entry): number | null {
+  const perToken = entry.inspection.ok ? entry.inspection.kvBytesPerToken : null;
+  if (perToken === null) return null;
+  return perToken * entry.settings.contextSize * entry.settings.parallel;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -61,6 +61,25 @@ export function validateGgufMetadata(metadata: unknown): GgufMetadataVerdict {
   return { ok: true, architecture: a };
 }
 
+/**
+ * F16 K + V bytes per token over all layers, llama.cpp's default KV cache type: block_count ×
+ * head_count_kv × (key_length + value_length) × 2. A lower bound of what a context costs (llama.cpp
+ * pads the cache and adds compute buffers), so a load it rules out can never have fitted. Null when the
+ * metadata lacks what it needs (validation would have refused such a file anyway).
+ */
+export function kvCacheBytesPerToken(metadata: unknown, architecture: string): number | null {
+  const a = architecture;
+  const layers = integer(lookup(metadata, `${a}.block_count`));
+  const heads = integer(lookup(metadata, `${a}.attention.head_count`));
+  const embedding = integer(lookup(metadata, `${a}.embedding_length`));
+  if (layers === null || heads === null || embedding === null || heads <= 0) return null;
+  const kvHeads = integer(lookup(metadata, `${a}.attention.head_count_kv`)) ?? heads;
+  const headDim = Math.floor(embedding / heads);
+  const keyLength = integer(lookup(metadata, `${a}.attention.key_length`)) ?? headDim;
+  const valueLength = integer(lookup(metadata, `${a}.attention.value_length`)) ?? headDim;
+  return layers * kvHeads * (keyLength + valueLength) * 2;
+}
+
 function expertCountProblem(metadata: unknown, a: string): string | null {
   const countValue = lookup(metadata, `${a}.expert_count`);
   const usedValue = lookup(metadata, `${a}.expert_used_count`);

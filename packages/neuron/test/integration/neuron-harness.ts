@@ -21,11 +21,17 @@ export async function startTestNeuron(options: {
   files?: Record<string, string | Uint8Array>;
   config?: string;
   env?: NodeJS.ProcessEnv;
+  memoryLimitKb?: number;
 }): Promise<TestNeuron> {
   const dir = await modelDir(options.models, options.files);
   const config = join(dir, "neuron.toml");
   await writeFile(config, options.config ?? "context_size = 4096\nparallel = 2\nthreads = 1\n");
-  const neuron = await spawnNeuron({ modelsDir: dir, config, ...(options.env ? { env: options.env } : {}) });
+  const neuron = await spawnNeuron({
+    modelsDir: dir,
+    config,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.memoryLimitKb !== undefined ? { memoryLimitKb: options.memoryLimitKb } : {}),
+  });
   const url = neuron.url;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${url}${path}`, {

@@ -87,6 +87,8 @@ export class FakeEngine implements Engine {
       quantization: "fake",
       parameters: null,
       trainContextLength: file.knobs.contextSize,
+      // The fake's memory is a knob, not a function of the context.
+      kvBytesPerToken: null,
       fileSize: file.fileSize,
     };
   }

@@ -8,7 +8,7 @@ import {
   resolveChatWrapper,
   type Llama,
 } from "node-llama-cpp";
-import { validateGgufMetadata } from "../../models/validate-gguf-metadata.js";
+import { kvCacheBytesPerToken, validateGgufMetadata } from "../../models/validate-gguf-metadata.js";
 import type {
   Engine,
   EngineDiscovery,
@@ -92,6 +92,7 @@ export class LlamaCppEngine implements Engine {
         quantization: quantizationName(info.metadata.general?.file_type),
         parameters: insights.totalParameters,
         trainContextLength: insights.trainContextSize ?? null,
+        kvBytesPerToken: kvCacheBytesPerToken(info.metadata, validation.architecture),
         fileSize,
       };
     } catch (error) {
