@@ -41,6 +41,19 @@ export default tseslint.config(
       ],
       "@typescript-eslint/consistent-type-imports": "error",
       "no-constant-condition": ["error", { checkLoops: false }],
+      // Packages meet only through their package.json `exports` (TypeScript enforces those for
+      // `@cortex/*` specifiers); a relative path into a sibling package would go around them.
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\./){3,}(packages/)?(core|neuron|gateway|cli|testkit)/",
+              message: "import another package through its exports (@cortex/<name>), not by path",
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -24,7 +24,7 @@ export function demoDir(): string {
 /** Generates the demo models on first run (later runs find them) and returns the folder to serve. */
 export async function ensureDemoModels(dir: string, log: (line: string) => void): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const { synthModel, SYNTH_FORMAT_VERSION } = await import("@cortex/neuron/synth/index");
+  const { synthModel, SYNTH_FORMAT_VERSION } = await import("@cortex/neuron/synth");
   // A generator change writes new files beside the old ones: a stale cache is never served.
   const versionDir = join(dir, `v${SYNTH_FORMAT_VERSION}`);
   await mkdir(versionDir, { recursive: true });

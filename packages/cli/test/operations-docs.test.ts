@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createGatewayMetrics } from "@cortex/gateway/metrics/gateway-metrics";
-import { createNeuronMetrics } from "@cortex/neuron/metrics/neuron-metrics";
+import { createGatewayMetrics } from "@cortex/gateway";
+import { createNeuronMetrics } from "@cortex/neuron";
 import { repoRoot } from "@cortex/testkit";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";

@@ -3,3 +3,5 @@ export * from "./engine/engine.js";
 export { discoverNode } from "./discovery/discover-node.js";
 export { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";
 export { describeModelsDir, type ModelsDirReport } from "./describe-models-dir.js";
+export { createNeuronMetrics, type NeuronMetrics } from "./metrics/neuron-metrics.js";
+export { fairBatchStrategy } from "./engine/llama-cpp/fair-batch-strategy.js";

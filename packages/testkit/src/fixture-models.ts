@@ -8,7 +8,7 @@ import {
   SYNTH_FORMAT_VERSION,
   synthModel,
   type SynthOptions,
-} from "@cortex/neuron/synth/index";
+} from "@cortex/neuron/synth";
 import { repoRoot } from "./repo-root.js";
 
 export type FixtureModelOptions = Omit<SynthOptions, "out">;

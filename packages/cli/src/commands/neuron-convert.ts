@@ -23,7 +23,7 @@ export function neuronConvertCommand(): Command {
     )
     .option("--name <name>", "general.name in the GGUF (default: the folder name)")
     .action(async (folder: string, flags: ConvertFlags) => {
-      const { convertHfFolder, isHfModelError } = await import("@cortex/neuron/convert/index");
+      const { convertHfFolder, isHfModelError } = await import("@cortex/neuron/convert");
       const started = performance.now();
       let shown = -1;
       try {

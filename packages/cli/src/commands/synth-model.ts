@@ -43,7 +43,7 @@ export function synthModelCommand(): Command {
     .option("--context <n>", "train context length written into the model (default 131072)")
     .requiredOption("--out <path>", "GGUF file, or folder for --format hf")
     .action(async (flags: SynthModelFlags) => {
-      const { synthModel, SynthOptionsError } = await import("@cortex/neuron/synth/index");
+      const { synthModel, SynthOptionsError } = await import("@cortex/neuron/synth");
       const started = performance.now();
       try {
         const result = await synthModel({

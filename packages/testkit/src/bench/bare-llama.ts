@@ -9,7 +9,7 @@ import {
   type LlamaContextSequence,
   type LlamaModel,
 } from "node-llama-cpp";
-import { fairBatchStrategy } from "@cortex/neuron/engine/llama-cpp/fair-batch-strategy";
+import { fairBatchStrategy } from "@cortex/neuron";
 import type { StreamSample } from "./stream-sample.js";
 
 export interface BareLlamaOptions {

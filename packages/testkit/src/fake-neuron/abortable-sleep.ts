@@ -1,4 +1,4 @@
-import { abortableDelay, untilAborted } from "@cortex/neuron/engine/fake/abortable-delay";
+import { abortableDelay, untilAborted } from "@cortex/neuron/fake";
 
 /** The fake neuron waits the way the fake engine does: one implementation for both fakes. */
 export { abortableDelay as abortableSleep, untilAborted };

@@ -1,0 +1,11 @@
+/** `@cortex/neuron/fake`: the fault-injection engine, for tests and the testkit's fake neuron. */
+export { FakeEngine, type FakeEngineOptions } from "./fake-engine.js";
+export { FakeModel } from "./fake-model.js";
+export {
+  FakeModelKnobsSchema,
+  readFakeModelFile,
+  writeFakeModelFile,
+  type FakeModelKnobs,
+  type FakeModelKnobsInput,
+} from "./fake-model-knobs.js";
+export { abortableDelay, untilAborted } from "./abortable-delay.js";
