@@ -5,8 +5,9 @@ import { serveDashboardEvents } from "./serve-dashboard-events.js";
 
 /**
  * The fleet dashboard: `/ui` is a static page (public: it holds no data) that opens `/ui/events`.
- * The event stream is admin-only, but checked in its handler (`?key=` or the usual headers) because a
- * browser's EventSource cannot send headers: open `/ui?key=<admin key>` when an admin key is configured.
+ * The event stream needs what `/admin/*` needs, checked in its handler (`?key=` or the usual headers)
+ * because a browser's EventSource cannot send headers: open `/ui?key=<admin key>` (or a client key when
+ * only client keys are configured).
  */
 export const DASHBOARD_ROUTES: readonly GatewayRoute[] = [
   {

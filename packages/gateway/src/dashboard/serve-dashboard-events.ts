@@ -15,7 +15,7 @@ export function serveDashboardEvents(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  requireDashboardKey(ctx.adminKey, request);
+  requireDashboardKey(ctx, request);
   const feed = dashboardFeedOf(ctx);
   const server = reply.server.server;
   reply.hijack();

@@ -179,3 +179,29 @@ describe("neuron token", () => {
     expect(refused.status).toBe(404);
   });
 });
+
+describe("dashboard events", () => {
+  it("/ui/events needs a client key when api_keys are set and admin_key is not, like /admin/*", async () => {
+    const keysOnly = await startTestGateway({
+      neurons: [{ name: "secure", url: secure.url }],
+      gateway: { api_keys: ["sk-alpha"], neuron_token: NEURON_TOKEN },
+    });
+    cleanups.add(() => keysOnly.close());
+    for (const path of ["/admin/fleet", "/ui/events", "/ui/events?key=wrong"]) {
+      const refused = await keysOnly.get(path, {});
+      expect(refused.status, path).toBe(401);
+      await refused.body?.cancel();
+    }
+    for (const path of ["/ui/events?key=sk-alpha", "/ui/events"]) {
+      const controller = new AbortController();
+      const events = await keysOnly.fetch(path, {
+        headers: path.includes("?") ? {} : { authorization: "Bearer sk-alpha" },
+        signal: controller.signal,
+      });
+      expect(events.status, path).toBe(200);
+      controller.abort();
+    }
+    // With an admin key only the admin key opens it (as before).
+    expect((await gw.get("/ui/events?key=sk-alpha", {})).status).toBe(401);
+  });
+});
