@@ -69,6 +69,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     reports: () => registry.snapshot(),
     // Read at scrape time, when the scheduler below exists.
     localInFlight: () => scheduler.localInFlight(),
+    isCatalogued: (id) => findModelProfile(models, id) !== undefined || isServed(id),
   });
   const effects: SchedulerEffects = {
     load: async (node, model, signal) => {

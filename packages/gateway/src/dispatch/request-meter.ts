@@ -29,7 +29,8 @@ export class RequestMeter {
   }
 
   model(model: string): void {
-    this.#model = model;
+    // Any string a client sends would otherwise become a label value: an unbounded set of series.
+    this.#model = this.#metrics.modelLabel(model);
   }
 
   routed(node: string, coldLoadMs: number): void {

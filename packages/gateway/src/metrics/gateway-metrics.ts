@@ -14,17 +14,24 @@ export const RATE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 500
 export interface FleetMetricsSource {
   reports(): readonly FleetNodeReport[];
   localInFlight(): readonly { node: string; model: string; count: number }[];
+  /** A model id in models.toml or offered by a node: the only ids that may become label values. */
+  isCatalogued(id: string): boolean;
 }
+
+/** The label value for every model id outside the catalogue (a client may send any string). */
+export const UNKNOWN_MODEL = "unknown";
 
 /**
  * Every gateway metric in one table, on an injected registry. The per-request ones are Series* metrics
- * (same exposition as prom-client's, label sets resolved once): they run several times per request. Labels are bounded: model ids come from
- * the fleet's catalogue (unknown ids are recorded as "unknown"), nodes from the config.
+ * (same exposition as prom-client's, label sets resolved once): they run several times per request.
+ * Labels are bounded: model ids pass through `modelLabel` (the catalogue's ids, else "unknown"), nodes
+ * come from the config.
  */
 export function createGatewayMetrics(registry: Registry, fleet: FleetMetricsSource) {
   const registers = [registry];
   const request = ["model", "node", "dialect"] as const;
   return {
+    modelLabel: (id: string): string => (fleet.isCatalogued(id) ? id : UNKNOWN_MODEL),
     requests: new SeriesCounter({
       name: "cortex_gateway_requests_total",
       help: "Client requests by model, node, dialect and HTTP status.",

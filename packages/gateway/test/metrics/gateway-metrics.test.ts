@@ -90,4 +90,23 @@ describe("gateway metrics after real requests", () => {
     expect(await sample("cortex_gateway_time_to_first_token_seconds_count", labels)).toBe(before + 1);
     expect(await sample("cortex_gateway_decode_tokens_per_second_count", labels)).toBe(before + 1);
   });
+
+  it('requests for random model names are counted under model="unknown", never a label each', async () => {
+    const names = Array.from({ length: 20 }, (_, index) => `no-such-model-${index}-${Math.random()}`);
+    for (const [index, model] of names.entries()) {
+      const anthropic = index % 2 === 1;
+      const response = await fetch(`${gateway.url}${anthropic ? "/v1/messages" : "/v1/chat/completions"}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model, max_tokens: 2, messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(response.status).toBe(404);
+      await response.body?.cancel();
+    }
+    const scrape = await (await fetch(`${gateway.metricsUrl}/metrics`)).text();
+    expect(scrape).not.toMatch(/no-such-model/);
+    const unknown = { model: "unknown", status: "404" };
+    expect(await sample("cortex_gateway_requests_total", { ...unknown, dialect: "openai" })).toBe(10);
+    expect(await sample("cortex_gateway_requests_total", { ...unknown, dialect: "anthropic" })).toBe(10);
+  });
 });

@@ -100,7 +100,8 @@ function record(
   timing: { status: number; started: number; ready: number; firstTokenAt?: number; result?: ChatResult },
 ): void {
   const { metrics } = ctx;
-  const model = spec.model;
+  // A client may send any string as the model: only this node's own ids become label values.
+  const model = ctx.manager.has(spec.model) ? spec.model : "unknown";
   const end = ctx.now();
   metrics.requests.inc({ model, endpoint: spec.endpoint, status: String(timing.status) });
   metrics.requestDuration.observe({ model, endpoint: spec.endpoint }, (end - timing.started) / 1000);

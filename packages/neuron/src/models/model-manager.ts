@@ -84,6 +84,11 @@ export class ModelManager {
     await this.#scanning;
   }
 
+  /** Whether `id` is a model of this node (listed, maybe failed): only those may become metric labels. */
+  has(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
   list(): NeuronModel[] {
     return [...this.#entries.values()].map((entry) => this.#describe(entry));
   }

@@ -125,6 +125,20 @@ describe("neuron lifecycle API", () => {
     ).rejects.toThrow(/unloaded/);
   });
 
+  it('requests for random model names are counted under model="unknown", never a label each', async () => {
+    for (let index = 0; index < 10; index++) {
+      const response = await neuron.post("/v1/chat/completions", {
+        model: `no-such-model-${index}`,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      expect(response.status).toBe(404);
+    }
+    const scrape = await (await neuron.get("/metrics")).text();
+    expect(scrape).not.toMatch(/no-such-model/);
+    const labels = { model: "unknown", endpoint: "chat", status: "404" };
+    expect(await neuron.metric("cortex_neuron_requests_total", labels)).toBe(10);
+  });
+
   it("loads a model on demand for a chat request", async () => {
     await neuron.post("/models/unload", { model: "other" });
     const completion = await neuron.openai.chat.completions.create({
