@@ -59,7 +59,7 @@ describe("docs/operations.md", () => {
 
   it("documents every metric the gateway and the neuron register", async () => {
     const registry = new Registry();
-    createGatewayMetrics(registry, { reports: () => [], localInFlight: () => [] });
+    createGatewayMetrics(registry, { reports: () => [], localInFlight: () => [], isCatalogued: () => false });
     createNeuronMetrics(registry, {
       models: () => [],
       memory: () => ({ total: 0, used: 0, free: 0, headroom: 0, source: "ram" }),
