@@ -11,6 +11,7 @@ import { Registry } from "prom-client";
 import { discoverNode, type NodeDiscovery } from "./discovery/discover-node.js";
 import type { Engine } from "./engine/engine.js";
 import { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";
+import type { PhaseThreadCounts } from "./engine/llama-cpp/phase-threads.js";
 import { buildNeuronApp } from "./http/neuron-app.js";
 import type { NeuronContext } from "./http/neuron-context.js";
 import { createNeuronMetrics } from "./metrics/neuron-metrics.js";
@@ -38,14 +39,26 @@ export interface RunningNeuron {
 
 const DISCOVERY_TTL_MS = 2000;
 
-/** Threads for inference when the config says 0: leave a core for HTTP and the OS (NOTES §4.1). */
+/** Decode threads when the config says auto: leave a core for HTTP and the OS (NOTES §4.1). */
 export function autoThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/**
+ * `threads` and `batch_threads` with "auto" resolved: decode leaves a core free (one token per step is
+ * bound by memory and by threads waiting on each other), prompt evaluation is compute-bound and uses
+ * every core (docs/decisions.md).
+ */
+export function resolveThreads(config: Pick<NeuronConfig, "threads" | "batchThreads">): PhaseThreadCounts {
+  return {
+    decode: config.threads > 0 ? config.threads : autoThreads(),
+    batch: config.batchThreads > 0 ? config.batchThreads : availableParallelism(),
+  };
+}
+
 export async function startNeuron(options: StartNeuronOptions): Promise<RunningNeuron> {
   const { config, logger } = options;
-  const threads = config.threads > 0 ? config.threads : autoThreads();
+  const threads = resolveThreads(config);
   const engine =
     options.engine ??
     new LlamaCppEngine({
@@ -99,7 +112,8 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
       ram_total: discovery.ramTotal,
       ram_free: discovery.ramFree,
       cpu_threads: discovery.cpuThreads,
-      threads,
+      threads: threads.decode,
+      batch_threads: threads.batch,
       parallel: config.parallel,
       memory: budget.snapshot(),
       supported: {

@@ -10,8 +10,9 @@ export function neuronInfoCommand(): Command {
     .option("--json", "print JSON")
     .action(async (flags: { config?: string; modelsDir?: string; json?: boolean }) => {
       const config = await resolveNeuronConfig(flags);
-      const { LlamaCppEngine, discoverNode, autoThreads, describeModelsDir } = await import("@cortex/neuron");
-      const threads = config.threads > 0 ? config.threads : autoThreads();
+      const { LlamaCppEngine, discoverNode, resolveThreads, describeModelsDir } =
+        await import("@cortex/neuron");
+      const threads = resolveThreads(config);
       const engine = new LlamaCppEngine({ gpu: config.gpu, threads, queueLimit: 0, log: () => {} });
       try {
         const node = await discoverNode(engine);
@@ -23,7 +24,8 @@ export function neuronInfoCommand(): Command {
           ram_total: node.ramTotal,
           ram_free: node.ramFree,
           cpu_threads: node.cpuThreads,
-          threads,
+          threads: threads.decode,
+          batch_threads: threads.batch,
           models_dir: config.modelsDir,
           memory_budget: config.memoryBudget ?? null,
           supported: {
@@ -56,7 +58,7 @@ export function neuronInfoCommand(): Command {
                   `gpu ${gpu.index}       ${gpu.name} (${formatBytes(gpu.vram_free)} free of ${formatBytes(gpu.vram_total)})`,
               )),
           `ram         ${formatBytes(node.ramFree)} free of ${formatBytes(node.ramTotal)}`,
-          `cpu         ${node.cpuThreads} threads (inference uses ${threads})`,
+          `cpu         ${node.cpuThreads} threads (decode uses ${threads.decode}, prompt evaluation ${threads.batch})`,
           `models dir  ${config.modelsDir}`,
           `supported   GGUF: ${SUPPORTED_GGUF_ARCHITECTURES.join(", ")}; HF model_type: ${SUPPORTED_HF_MODEL_TYPES.join(", ")}`,
           "",

@@ -29,6 +29,24 @@ function gpuLayers() {
 
 const parallel = () => integer({ min: 1, max: 64 });
 
+/** `"auto"` (stored as 0, the engine resolves it) or a thread count; `zero` also accepts 0 for auto. */
+function threadCount({ zero }: { zero: boolean }) {
+  return tomlValue((value): number => {
+    if (value === "auto") return 0;
+    if (
+      typeof value === "number" &&
+      Number.isSafeInteger(value) &&
+      value >= (zero ? 0 : 1) &&
+      value <= 1024
+    ) {
+      return value;
+    }
+    throw new Error(
+      `expected "auto" or an integer from ${zero ? 0 : 1} to 1024${zero ? " (0 = auto)" : ""} (got ${describeTomlValue(value)})`,
+    );
+  });
+}
+
 const modelOverrideSchema = configTable({
   context_size: integer({ min: 1 }).optional(),
   gpu_layers: gpuLayers().optional(),
@@ -53,7 +71,8 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     listen: listenAddress().prefault("0.0.0.0:13131"),
     models_dir: filePath(baseDir).prefault("./models"),
     cache_dir: filePath(baseDir).optional(),
-    threads: integer({ min: 0 }).prefault(0),
+    threads: threadCount({ zero: true }).prefault("auto"),
+    batch_threads: threadCount({ zero: false }).prefault("auto"),
     parallel: parallel().prefault(2),
     context_size: integer({ min: 1 }).prefault(8192),
     memory_budget: byteSize({ min: 1 }).optional(),
@@ -70,8 +89,10 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     modelsDir: table.models_dir,
     /** Absolute; where HF → GGUF conversions are cached. */
     cacheDir: table.cache_dir ?? join(table.models_dir, ".cortex-cache"),
-    /** 0 = let the engine decide. */
+    /** Threads for single-token decode batches; 0 = auto. */
     threads: table.threads,
+    /** Threads for batches that evaluate prompt tokens (prefill); 0 = auto. */
+    batchThreads: table.batch_threads,
     /** Sequences per loaded model. */
     parallel: table.parallel,
     /** Default context per sequence, in tokens. */

@@ -62,8 +62,10 @@ export const NeuronInfoSchema = z.object({
   ram_total: z.number(),
   ram_free: z.number(),
   cpu_threads: z.number(),
-  /** Threads inference uses (configured). */
+  /** Threads single-token decode uses (configured or auto). */
   threads: z.number(),
+  /** Threads prompt evaluation uses (configured or auto); absent from neurons before per-phase threads. */
+  batch_threads: z.number().optional(),
   parallel: z.number(),
   memory: z.object({
     /** What models may use on this node: VRAM on GPU nodes, RAM or the configured budget on CPU nodes. */

@@ -13,6 +13,7 @@ describe("neuron.toml", () => {
       modelsDir: "/work/models",
       cacheDir: "/work/models/.cortex-cache",
       threads: 0,
+      batchThreads: 0,
       parallel: 2,
       contextSize: 8192,
       memoryBudget: undefined,
@@ -83,6 +84,16 @@ describe("neuron.toml", () => {
     expect(issuesOf(() => parse(`memory_budjet = "1GiB"\nmemory_headroom = -5`))).toEqual([
       "neuron.toml: memory_headroom: invalid byte size -5 (expected a whole number of bytes >= 0)",
       'neuron.toml: memory_budjet: unknown key (did you mean "memory_budget"?)',
+    ]);
+  });
+
+  it("takes thread counts per phase, auto (0) by default", () => {
+    expect(parse(`threads = 1\nbatch_threads = 4`)).toMatchObject({ threads: 1, batchThreads: 4 });
+    expect(parse(`threads = "auto"\nbatch_threads = "auto"`)).toMatchObject({ threads: 0, batchThreads: 0 });
+    expect(parse(`threads = 0`)).toMatchObject({ threads: 0 });
+    expect(issuesOf(() => parse(`threads = -1\nbatch_threads = 0`))).toEqual([
+      'neuron.toml: threads: expected "auto" or an integer from 0 to 1024 (0 = auto) (got -1)',
+      'neuron.toml: batch_threads: expected "auto" or an integer from 1 to 1024 (got 0)',
     ]);
   });
 });

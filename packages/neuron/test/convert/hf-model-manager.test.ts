@@ -16,7 +16,12 @@ let root: string;
 let cleanup: () => Promise<void>;
 let moeFolder: string;
 beforeAll(async () => {
-  engine = new LlamaCppEngine({ gpu: "cpu", threads: 1, queueLimit: 4, log: () => {} });
+  engine = new LlamaCppEngine({
+    gpu: "cpu",
+    threads: { decode: 1, batch: 1 },
+    queueLimit: 4,
+    log: () => {},
+  });
   ({ dir: root, cleanup } = await makeTempDir());
   moeFolder = await fixtureModel({ arch: "qwen3moe", format: "hf", dtype: "f32" });
 });

@@ -60,6 +60,8 @@ export async function runNeuronBench(
     configPath,
     [
       `threads = ${options.threads}`,
+      // Bare node-llama-cpp runs one thread count for both phases; so does the neuron here.
+      `batch_threads = ${options.threads}`,
       `parallel = ${maxConcurrency}`,
       `context_size = ${options.contextSize}`,
       `queue_limit = ${maxConcurrency * 4}`,

@@ -18,6 +18,7 @@ import type {
   ModelInspection,
 } from "../engine.js";
 import { fairBatchStrategy } from "./fair-batch-strategy.js";
+import type { PhaseThreadCounts } from "./phase-threads.js";
 import { LlamaCppModel } from "./llama-cpp-model.js";
 import { quantizationName } from "./quantization-name.js";
 
@@ -25,8 +26,11 @@ export type GpuPreference = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
 
 export interface LlamaCppEngineOptions {
   gpu: GpuPreference;
-  /** Explicit: node-llama-cpp's default (max(4, cores)) oversubscribes small machines (NOTES §7.4). */
-  threads: number;
+  /**
+   * Explicit: node-llama-cpp's default (max(4, cores)) oversubscribes small machines (NOTES §7.4).
+   * `decode` for single-token batches, `batch` for prompt evaluation (PhaseThreads).
+   */
+  threads: PhaseThreadCounts;
   queueLimit: number;
   log: (level: "error" | "warn" | "info" | "debug", message: string) => void;
 }
@@ -45,7 +49,8 @@ export class LlamaCppEngine implements Engine {
       gpu: this.#options.gpu === "cpu" ? false : this.#options.gpu,
       // Never compile llama.cpp at run time on a serving node: fail fast and say why instead.
       build: "never",
-      maxThreads: this.#options.threads,
+      // The most any one batch may use; PhaseThreads lowers it for decode batches.
+      maxThreads: Math.max(this.#options.threads.decode, this.#options.threads.batch),
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
         const text = message.trimEnd();
@@ -133,7 +138,7 @@ export class LlamaCppEngine implements Engine {
       const context = await model.createContext({
         contextSize: options.contextSize,
         sequences: options.sequences,
-        threads: this.#options.threads,
+        threads: this.#options.threads.batch,
         // ~1.8x faster prompt processing for long prompts on CPU (a 12k-token prompt: 11.1 s → 6.3 s);
         // node-llama-cpp ignores it for models that do not support it.
         flashAttention: true,
@@ -150,6 +155,7 @@ export class LlamaCppEngine implements Engine {
         wrapper,
         queueLimit: this.#options.queueLimit,
         threads: this.#options.threads,
+        sequences: options.sequences,
       });
     } catch (error) {
       await model.dispose();

@@ -24,6 +24,7 @@ import type { ChatResult, CompletionRequest, EngineModel, GenerateOptions } from
 import { SequencePool, type SequenceLease } from "../sequence-pool.js";
 import { DecodeGate } from "./decode-gate.js";
 import { GrammarCache } from "./grammar-cache.js";
+import { PhaseThreads, type PhaseThreadCounts, type PhaseThreadStats } from "./phase-threads.js";
 import { toChatHistory } from "./to-chat-history.js";
 import { toGbnfSchema } from "./to-gbnf-schema.js";
 import { ToolCallForcing } from "./tool-call-forcing.js";
@@ -35,7 +36,8 @@ export interface LlamaCppModelParts {
   context: LlamaContext;
   wrapper: ChatWrapper;
   queueLimit: number;
-  threads: number;
+  threads: PhaseThreadCounts;
+  sequences: number;
 }
 
 export class LlamaCppModel implements EngineModel {
@@ -45,7 +47,8 @@ export class LlamaCppModel implements EngineModel {
   readonly #pool: SequencePool<LlamaContextSequence>;
   readonly #grammars: GrammarCache;
   readonly #gate: DecodeGate;
-  readonly #threads: number;
+  readonly #threads: PhaseThreadCounts;
+  readonly #phaseThreads: PhaseThreads;
   #embedding: Promise<LlamaEmbeddingContext> | undefined;
 
   constructor(parts: LlamaCppModelParts) {
@@ -58,6 +61,12 @@ export class LlamaCppModel implements EngineModel {
     this.#pool = new SequencePool(sequences, (sequence) => sequence.contextTokens, parts.queueLimit);
     this.#grammars = new GrammarCache(parts.llama);
     this.#gate = new DecodeGate(this.#context);
+    this.#phaseThreads = new PhaseThreads(this.#context, parts.threads, parts.sequences);
+  }
+
+  /** Batches per phase and the thread counts llama.cpp last reported (tests, diagnostics). */
+  get phaseThreads(): Readonly<PhaseThreadStats> {
+    return this.#phaseThreads.stats;
   }
 
   get contextSize(): number {
@@ -186,7 +195,8 @@ export class LlamaCppModel implements EngineModel {
   async embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }> {
     this.#embedding ??= this.#model.createEmbeddingContext({
       contextSize: this.#context.contextSize,
-      threads: this.#threads,
+      // Embedding is all prompt evaluation.
+      threads: this.#threads.batch,
     });
     const context = await this.#embedding;
     const vectors: number[][] = [];
