@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT, reportError } from "./cli-error.js";
 import { neuronConvertCommand } from "./commands/neuron-convert.js";
 import { neuronInfoCommand } from "./commands/neuron-info.js";
+import { neuronPullCommand } from "./commands/neuron-pull.js";
 import { neuronServeCommand } from "./commands/neuron-serve.js";
 import { synthModelCommand } from "./commands/synth-model.js";
 
@@ -11,6 +12,7 @@ export async function runNeuron(argv: string[]): Promise<void> {
     .exitOverride()
     .addCommand(neuronServeCommand())
     .addCommand(neuronInfoCommand())
+    .addCommand(neuronPullCommand())
     .addCommand(synthModelCommand())
     .addCommand(neuronConvertCommand());
   await runProgram(program, argv);

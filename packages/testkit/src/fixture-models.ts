@@ -16,7 +16,8 @@ export type FixtureModelOptions = Omit<SynthOptions, "out">;
 const pending = new Map<string, Promise<string>>();
 
 /**
- * Path of a generated model in `<repo>/.cache/models/`, generated on first use. The name encodes
+ * Path of a generated model in `<repo>/.cache/models/`, generated on first use (for a split GGUF set,
+ * a folder holding the parts `model-0000k-of-0000n.gguf`). The name encodes
  * every option plus the generator's format version, so a changed generator never serves stale files.
  * Safe across vitest workers: each generates under its own temporary name and renames atomically;
  * racing generators write identical bytes, so whichever rename lands is fine.
@@ -44,18 +45,26 @@ export function fixtureModelName(options: FixtureModelOptions): string {
   ];
   if (options.ends) parts.push("ends");
   if (format === "hf") parts.push(`shards${options.shards ?? 1}`);
+  const splits = options.splits ?? 1;
+  if (splits > 1) parts.push(`splits${splits}`);
   if (options.omitKeys !== undefined && options.omitKeys.length > 0) {
     parts.push(`omit-${[...options.omitKeys].sort().join("+")}`);
   }
   parts.push(`v${SYNTH_FORMAT_VERSION}`);
-  return parts.join("-") + (format === "gguf" ? ".gguf" : "");
+  // A split set is a folder holding `model-0000k-of-0000n.gguf`.
+  return parts.join("-") + (format === "gguf" && splits === 1 ? ".gguf" : "");
 }
 
 async function generate(dir: string, path: string, options: FixtureModelOptions): Promise<string> {
   await mkdir(dir, { recursive: true });
   const temporary = `${path}.fixture-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    await synthModel({ ...options, out: temporary });
+    if ((options.splits ?? 1) > 1) {
+      await mkdir(temporary);
+      await synthModel({ ...options, out: join(temporary, "model.gguf") });
+    } else {
+      await synthModel({ ...options, out: temporary });
+    }
     await rename(temporary, path);
   } catch (error) {
     // A folder cannot be renamed onto an existing one: another worker finished first with the same bytes.

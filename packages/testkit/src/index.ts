@@ -5,3 +5,5 @@ export * from "./fixture-models.js";
 export * from "./fake-neuron/index.js";
 export * from "./model-dir.js";
 export * from "./read-metric.js";
+export * from "./hub/hub-server.js";
+export * from "./hub/hub-files.js";

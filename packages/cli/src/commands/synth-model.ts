@@ -11,6 +11,7 @@ interface SynthModelFlags {
   format: string;
   dtype?: string;
   shards?: string;
+  splits?: string;
   context?: string;
   out: string;
 }
@@ -40,6 +41,7 @@ export function synthModelCommand(): Command {
       new Option("--dtype <dtype>", "HF safetensors dtype (default f32)").choices(["f32", "f16", "bf16"]),
     )
     .option("--shards <n>", "HF: number of safetensors files (default 1)")
+    .option("--splits <n>", "GGUF: write a split set <out stem>-0000k-of-0000n.gguf of n files (default 1)")
     .option("--context <n>", "train context length written into the model (default 131072)")
     .requiredOption("--out <path>", "GGUF file, or folder for --format hf")
     .action(async (flags: SynthModelFlags) => {
@@ -55,6 +57,7 @@ export function synthModelCommand(): Command {
           format: flags.format as "gguf" | "hf",
           ...(flags.dtype === undefined ? {} : { dtype: flags.dtype as "f32" | "f16" | "bf16" }),
           ...(flags.shards === undefined ? {} : { shards: integerFlag("--shards", flags.shards) }),
+          ...(flags.splits === undefined ? {} : { splits: integerFlag("--splits", flags.splits) }),
           ...(flags.context === undefined ? {} : { contextLength: integerFlag("--context", flags.context) }),
           out: flags.out,
         });

@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   context_length_exceeded: { status: 400, retryable: false },
   authentication_failed: { status: 401, retryable: false },
   permission_denied: { status: 403, retryable: false },
+  /** The Hugging Face hub refused a pull (gated or private repo): the neuron needs HF_TOKEN. */
+  hub_access_denied: { status: 403, retryable: false },
   model_not_found: { status: 404, retryable: false },
   not_found: { status: 404, retryable: false },
   request_too_large: { status: 413, retryable: false },
@@ -19,6 +21,8 @@ export const ERROR_CODES = {
   insufficient_memory: { status: 503, retryable: true },
   node_unavailable: { status: 503, retryable: true },
   queue_full: { status: 503, retryable: true },
+  /** Not enough disk space in models_dir for a pull. */
+  insufficient_storage: { status: 507, retryable: false },
   overloaded: { status: 529, retryable: true },
   upstream_timeout: { status: 504, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

@@ -13,6 +13,7 @@ describe("renderAnthropicError", () => {
       context_length_exceeded  400 invalid_request_error  retry=false
       authentication_failed    401 authentication_error   retry=false
       permission_denied        403 permission_error       retry=false
+      hub_access_denied        403 permission_error       retry=false
       model_not_found          404 not_found_error        retry=false
       not_found                404 not_found_error        retry=false
       request_too_large        413 request_too_large      retry=false
@@ -25,6 +26,7 @@ describe("renderAnthropicError", () => {
       insufficient_memory      529 overloaded_error       retry=true
       node_unavailable         529 overloaded_error       retry=true
       queue_full               529 overloaded_error       retry=true
+      insufficient_storage     500 api_error              retry=false
       overloaded               529 overloaded_error       retry=true
       upstream_timeout         504 timeout_error          retry=true"
     `);

@@ -13,6 +13,7 @@ describe("renderOpenAIError", () => {
       context_length_exceeded  400 invalid_request_error  context_length_exceeded  retry=false
       authentication_failed    401 authentication_error   invalid_api_key          retry=false
       permission_denied        403 permission_error       permission_denied        retry=false
+      hub_access_denied        403 permission_error       hub_access_denied        retry=false
       model_not_found          404 invalid_request_error  model_not_found          retry=false
       not_found                404 invalid_request_error  not_found                retry=false
       request_too_large        413 invalid_request_error  request_too_large        retry=false
@@ -25,6 +26,7 @@ describe("renderOpenAIError", () => {
       insufficient_memory      503 server_error           insufficient_memory      retry=true
       node_unavailable         503 server_error           node_unavailable         retry=true
       queue_full               503 server_error           queue_full               retry=true
+      insufficient_storage     507 server_error           insufficient_storage     retry=false
       overloaded               503 server_error           overloaded               retry=true
       upstream_timeout         504 server_error           upstream_timeout         retry=true"
     `);

@@ -86,7 +86,8 @@ async function removeStale(cacheDir: string, id: string, keep: string): Promise<
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,6 +11,13 @@ export type ModelCandidate =
 
 const SPLIT = /^(?<base>.+)-(?<part>\d{5})-of-(?<count>\d{5})\.gguf$/i;
 
+/** `name-00002-of-00003.gguf` → {base: "name", part: 2, count: 3}; null for any other name. */
+export function splitGgufPart(name: string): { base: string; part: number; count: number } | null {
+  const groups = SPLIT.exec(name)?.groups;
+  if (!groups) return null;
+  return { base: groups.base ?? name, part: Number(groups.part), count: Number(groups.count) };
+}
+
 /**
  * Pure: names in models_dir → model candidates. Split GGUF sets (`name-00001-of-00003.gguf`) are one
  * model whose id drops the split suffix; an incomplete set is reported, not half-served.
@@ -28,15 +35,14 @@ export function groupModelFiles(
       continue;
     }
     if (!entry.name.toLowerCase().endsWith(".gguf")) continue;
-    const split = SPLIT.exec(entry.name)?.groups;
+    const split = splitGgufPart(entry.name);
     if (!split) {
       candidates.push({ kind: "gguf", id: entry.name.slice(0, -".gguf".length), files: [entry.name] });
       continue;
     }
-    const base = split.base ?? entry.name;
-    const set = splits.get(base) ?? { count: Number(split.count), parts: new Map<number, string>() };
-    set.parts.set(Number(split.part), entry.name);
-    splits.set(base, set);
+    const set = splits.get(split.base) ?? { count: split.count, parts: new Map<number, string>() };
+    set.parts.set(split.part, entry.name);
+    splits.set(split.base, set);
   }
   for (const [base, set] of splits) {
     const missing: number[] = [];

@@ -1,15 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { modelName } from "./model/gguf-metadata.js";
 import { buildModelParts } from "./model/model-parts.js";
-import { synthGguf } from "./synth-gguf.js";
+import { synthGguf, synthSplitGguf } from "./synth-gguf.js";
 import { synthHf } from "./synth-hf.js";
 import { resolveSynthOptions, type SynthFormat, type SynthOptions } from "./synth-options.js";
 import type { WrittenModel } from "./written-model.js";
 
 export interface SynthResult {
-  /** The GGUF file, or the HF folder. */
+  /** The GGUF file (the first part of a split set), or the HF folder. */
   readonly path: string;
   /** Total bytes written. */
   readonly bytes: number;
@@ -20,7 +20,7 @@ export interface SynthResult {
   readonly format: SynthFormat;
   /** Tensors written; in HF folders every expert is its own tensor. */
   readonly tensorCount: number;
-  /** Every file written: the GGUF file, or the folder's files. */
+  /** Every file written: the GGUF file, the parts of a split set, or the folder's files. */
   readonly files: readonly string[];
 }
 
@@ -33,6 +33,7 @@ export async function synthModel(options: SynthOptions): Promise<SynthResult> {
   const resolved = resolveSynthOptions(options);
   const parts = buildModelParts(resolved);
   await mkdir(dirname(resolved.out), { recursive: true });
+  if (resolved.format === "gguf" && resolved.splits > 1) return synthSplit(resolved, parts);
   const temporary = `${resolved.out}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   let written: WrittenModel;
   try {
@@ -56,5 +57,41 @@ export async function synthModel(options: SynthOptions): Promise<SynthResult> {
     format: resolved.format,
     tensorCount: written.tensorCount,
     files: written.files.map((file) => (file === "" ? resolved.out : join(resolved.out, file))),
+  };
+}
+
+/** The parts are written into a temporary folder next to `out` and renamed into place one by one. */
+async function synthSplit(
+  resolved: ReturnType<typeof resolveSynthOptions>,
+  parts: ReturnType<typeof buildModelParts>,
+): Promise<SynthResult> {
+  const dir = dirname(resolved.out);
+  const stem = basename(resolved.out).replace(/\.gguf$/i, "");
+  const temporary = `${resolved.out}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  await mkdir(temporary);
+  let written: WrittenModel;
+  try {
+    written = await synthSplitGguf(
+      parts,
+      resolved.quant,
+      stem,
+      resolved.splits,
+      (name) => join(temporary, name),
+      resolved.omitKeys,
+    );
+    for (const name of written.files) await rename(join(temporary, name), join(dir, name));
+  } finally {
+    await rm(temporary, { recursive: true, force: true });
+  }
+  const files = written.files.map((name) => join(dir, name));
+  return {
+    path: files[0] ?? resolved.out,
+    bytes: written.bytes,
+    parameters: parts.parameters,
+    vocabSize: parts.vocabulary.tokens.length,
+    name: modelName(parts.shape),
+    format: "gguf",
+    tensorCount: written.tensorCount,
+    files,
   };
 }

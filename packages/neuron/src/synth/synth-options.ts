@@ -19,6 +19,11 @@ export interface SynthOptions {
   readonly contextLength?: number;
   /** HF only: number of safetensors shards. */
   readonly shards?: number;
+  /**
+   * GGUF only: write a split set of this many files (`<stem>-00001-of-0000N.gguf` next to `out`, the
+   * stem being `out` without `.gguf`), as llama.cpp's gguf-split does. 1 = one file at `out`.
+   */
+  readonly splits?: number;
   /** HF only: safetensors dtype. */
   readonly dtype?: SynthDtype;
   /** Test-only: metadata keys to leave out, to build malformed files. */
@@ -56,6 +61,7 @@ export function resolveSynthOptions(options: SynthOptions): ResolvedSynthOptions
     out: options.out,
     contextLength: options.contextLength ?? DEFAULT_CONTEXT_LENGTH,
     shards: options.shards ?? 1,
+    splits: options.splits ?? 1,
     dtype: options.dtype ?? "f32",
     omitKeys: options.omitKeys ?? [],
   };
@@ -72,6 +78,12 @@ export function resolveSynthOptions(options: SynthOptions): ResolvedSynthOptions
   }
   if (!Number.isInteger(resolved.shards) || resolved.shards < 1 || resolved.shards > 99) {
     throw new SynthOptionsError(`shards must be an integer from 1 to 99, got ${resolved.shards}`);
+  }
+  if (!Number.isInteger(resolved.splits) || resolved.splits < 1 || resolved.splits > 99) {
+    throw new SynthOptionsError(`splits must be an integer from 1 to 99, got ${resolved.splits}`);
+  }
+  if (resolved.format === "hf" && resolved.splits !== 1) {
+    throw new SynthOptionsError("splits applies to --format gguf only (HF folders use shards)");
   }
   if (resolved.out.trim() === "") throw new SynthOptionsError("out must be a path");
   if (resolved.format === "gguf" && (options.shards !== undefined || options.dtype !== undefined)) {

@@ -102,3 +102,29 @@ describe("determinism", () => {
     expect(new Set(texts).size).toBe(3);
   });
 });
+
+describe("split GGUF sets", () => {
+  it("writes the parts llama.cpp loads as one model, saying exactly what the single file says", async () => {
+    const single = await synthModel({ arch: "qwen3", out: join(dir, "whole.gguf") });
+    const split = await synthModel({ arch: "qwen3", splits: 3, out: join(dir, "parts.gguf") });
+    expect(split.files.map((file) => file.slice(dir.length + 1))).toEqual([
+      "parts-00001-of-00003.gguf",
+      "parts-00002-of-00003.gguf",
+      "parts-00003-of-00003.gguf",
+    ]);
+    expect(split.path).toBe(split.files[0]);
+    expect(split.tensorCount).toBe(single.tensorCount);
+    const info = await readGgufFileInfo(split.path, { logWarnings: false });
+    expect(info.splicedParts).toBe(3);
+    expect(info.fullTensorInfo?.length).toBe(single.tensorCount);
+
+    const texts: string[] = [];
+    for (const path of [single.path, split.path]) {
+      const model = await llama.loadModel({ modelPath: path });
+      texts.push((await greedy(model, "Hello")).text);
+      await model.dispose();
+    }
+    expect(texts[1]).toBe(texts[0]);
+    expect(warnings).toEqual([]);
+  });
+});

@@ -67,6 +67,9 @@ export function alignUp(value: number, alignment: number): number {
 function writeValue(out: ByteBuilder, value: GgufValue): void {
   out.u32(GGUF_VALUE_TYPE[value.type]);
   switch (value.type) {
+    case "u16":
+      out.u16(value.value);
+      return;
     case "u32":
       out.u32(value.value);
       return;
@@ -115,6 +118,12 @@ class ByteBuilder {
 
   u8(value: number): void {
     this.raw(Buffer.from([value]));
+  }
+
+  u16(value: number): void {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(value);
+    this.raw(b);
   }
 
   u32(value: number): void {

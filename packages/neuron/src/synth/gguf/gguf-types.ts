@@ -10,6 +10,7 @@ export type GgmlTypeName = keyof typeof GGML_TYPE;
 
 /** GGUF metadata value type ids. */
 export const GGUF_VALUE_TYPE = {
+  u16: 2,
   u32: 4,
   i32: 5,
   f32: 6,
@@ -21,7 +22,7 @@ export const GGUF_VALUE_TYPE = {
 export type GgufArrayItemType = "string" | "i32" | "u32" | "f32";
 
 export type GgufValue =
-  | { readonly type: "u32" | "i32" | "f32"; readonly value: number }
+  | { readonly type: "u16" | "u32" | "i32" | "f32"; readonly value: number }
   | { readonly type: "bool"; readonly value: boolean }
   | { readonly type: "string"; readonly value: string }
   | { readonly type: "array"; readonly itemType: "string"; readonly values: readonly string[] }
@@ -40,6 +41,7 @@ export interface GgufTensorInfo {
 }
 
 export const gguf = {
+  u16: (value: number): GgufValue => ({ type: "u16", value }),
   u32: (value: number): GgufValue => ({ type: "u32", value }),
   i32: (value: number): GgufValue => ({ type: "i32", value }),
   f32: (value: number): GgufValue => ({ type: "f32", value }),
