@@ -28,7 +28,7 @@ export function neuronPullCommand(): Command {
         ...(flags.modelsDir === undefined ? {} : { modelsDir: flags.modelsDir }),
       });
       const { HubClient, hubSettingsFromEnv, parsePullSpec, planPull, runPull } =
-        await import("@cortex/neuron/hub/index");
+        await import("@cortex/neuron/hub");
       const spec = parsePullSpec(model, flags.revision);
       const client = new HubClient(hubSettingsFromEnv());
       const planned = await planPull(spec, { client, modelsDir: config.modelsDir });
