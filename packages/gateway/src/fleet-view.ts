@@ -2,12 +2,10 @@ import type { NodeView } from "./cluster/node-view.js";
 import type { DecisionLog } from "./routing/decision-log.js";
 import type { Scheduler } from "./routing/scheduler.js";
 
+export type FleetDescription = ReturnType<typeof describeFleet>;
+
 /** The fleet as `cortex status`, `GET /admin/fleet` and the dashboard show it. */
-export function describeFleet(
-  nodes: readonly NodeView[],
-  scheduler: Scheduler,
-  decisions: DecisionLog,
-): unknown {
+export function describeFleet(nodes: readonly NodeView[], scheduler: Scheduler, decisions: DecisionLog) {
   const local = scheduler.localInFlight();
   return {
     nodes: nodes.map((node) => ({

@@ -1,24 +1,18 @@
 import { createServer, type Server } from "node:http";
-import {
-  newId,
-  findModelProfile,
-  formatListenAddress,
-  resolveModelId,
-  type CortexConfig,
-  type ModelsConfig,
-} from "@cortex/core";
+import { CortexError, newId, formatListenAddress, type CortexConfig, type ModelsConfig } from "@cortex/core";
 import type { FastifyBaseLogger } from "fastify";
 import { Registry } from "prom-client";
-import { buildCatalog } from "./catalog/model-catalog.js";
-import { NeuronClients } from "./cluster/neuron-clients.js";
+import { ModelCatalogue } from "./catalog/model-catalog.js";
+import { NeuronClients, type NeuronClientSettings } from "./cluster/neuron-clients.js";
 import { NodeRegistry } from "./cluster/node-registry.js";
 import { StatusPoller } from "./cluster/status-poller.js";
+import { describeFleet } from "./fleet-view.js";
 import { buildGatewayApp, type GatewayRoute } from "./http/gateway-app.js";
-import type { GatewayContext, ResolvedModel } from "./http/gateway-context.js";
+import type { GatewayContext } from "./http/gateway-context.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { DecisionLog } from "./routing/decision-log.js";
-import { Scheduler, type ModelPlacementProfile, type SchedulerEffects } from "./routing/scheduler.js";
-import { describeFleet } from "./fleet-view.js";
+import { Scheduler, type SchedulerEffects } from "./routing/scheduler.js";
+import { GatewayRuntime } from "./runtime/gateway-runtime.js";
 
 export interface StartGatewayOptions {
   config: CortexConfig;
@@ -32,51 +26,53 @@ export interface RunningGateway {
   url: string;
   metricsUrl: string;
   context: GatewayContext;
-  /** SIGHUP: new neurons and profiles take effect; listen addresses need a restart. */
+  /**
+   * SIGHUP: everything in cortex.toml and models.toml takes effect at once (keys, timeouts, policies,
+   * profiles, neurons). A change to a key that needs a restart (listen addresses, body limit) refuses the
+   * whole reload with a `ReloadRefusedError` naming the keys; the running configuration stays.
+   */
   reload(config: CortexConfig, models: ModelsConfig): void;
   close(): Promise<void>;
 }
 
+/** A reload that would need a restart to take effect; nothing of it was applied. */
+export class ReloadRefusedError extends Error {
+  readonly keys: readonly string[];
+
+  constructor(keys: readonly string[]) {
+    super(`${keys.join(", ")} cannot change without a restart; keeping the running configuration`);
+    this.name = "ReloadRefusedError";
+    this.keys = keys;
+  }
+}
+
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
-  let config = options.config;
-  let models = options.models;
+  let runtime = new GatewayRuntime(options.config, options.models);
+  const current = (): GatewayRuntime => runtime;
   const now = Date.now;
-  const clients = new NeuronClients(config.neurons, {
-    timeouts: config.timeouts,
-    defaultToken: config.gateway.neuronToken,
-  });
+  const clients = new NeuronClients(runtime.config.neurons, clientSettings(runtime.config));
   const registry = new NodeRegistry({
-    neurons: config.neurons,
-    downAfter: config.fleet.downAfter,
+    neurons: runtime.config.neurons,
+    downAfter: runtime.config.fleet.downAfter,
     onTransition: (node, from, to, reason) =>
       logger.info({ node: node.name, from, to, reason }, "node state"),
   });
-  const poller = new StatusPoller({ registry, clients, pollInterval: config.fleet.pollInterval });
+  const poller = new StatusPoller({ registry, clients, pollInterval: runtime.config.fleet.pollInterval });
   const decisions = new DecisionLog();
-  const profileOf = (modelId: string): ModelPlacementProfile => {
-    const profile = findModelProfile(models, modelId);
-    return {
-      ...(profile?.expectedMemory === undefined ? {} : { requiredMemory: profile.expectedMemory }),
-      ...(profile?.allowedNodes === undefined ? {} : { allowedNodes: profile.allowedNodes }),
-      ...(profile && profile.preferredNodes.length > 0 ? { preferredNodes: profile.preferredNodes } : {}),
-      pinned: profile?.pinned ?? false,
-      priority: profile?.priority ?? 0,
-    };
-  };
   const promRegistry = new Registry();
   const metrics = createGatewayMetrics(promRegistry, {
     reports: () => registry.snapshot(),
     // Read at scrape time, when the scheduler below exists.
     localInFlight: () => scheduler.localInFlight(),
-    isCatalogued: (id) => findModelProfile(models, id) !== undefined || isServed(id),
+    isCatalogued: (id) => runtime.hasProfile(id) || catalogue.isServed(id),
   });
   const effects: SchedulerEffects = {
     load: async (node, model, signal) => {
       const client = clients.get(node);
-      if (!client) throw new Error(`no client for node ${node}`);
+      if (!client) throw new CortexError("node_unavailable", `node ${node} is no longer configured`);
       const started = now();
-      const contextSize = findModelProfile(models, model)?.contextSize;
+      const contextSize = runtime.profileOf(model).contextSize;
       try {
         registry.noteModel(
           node,
@@ -94,7 +90,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     unload: async (node, model, signal) => {
       const client = clients.get(node);
-      if (!client) throw new Error(`no client for node ${node}`);
+      if (!client) throw new CortexError("node_unavailable", `node ${node} is no longer configured`);
       registry.noteModel(node, await client.unload({ model }, signal));
       await poller.refreshNode(node).catch(() => undefined);
     },
@@ -102,12 +98,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const scheduler: Scheduler = new Scheduler({
     effects,
     reports: () => registry.snapshot(),
-    profileOf,
-    strategy: config.eviction.strategy,
-    defragAfterCycles: config.eviction.defragAfterCycles,
-    queueLimit: config.scheduler.queueLimit,
-    loadTimeoutMs: config.timeouts.load,
-    extraHeadroom: config.scheduler.headroom,
+    config: current,
     decisions,
     now,
     onError: (message, error) => logger.warn({ err: error }, message),
@@ -115,65 +106,35 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   decisions.subscribe((decision) => {
     logger.info({ kind: decision.kind, model: decision.model, node: decision.node }, decision.message);
     if (decision.kind === "evict" && decision.node) {
-      metrics.evictions.inc({ model: decision.model, node: decision.node, reason: config.eviction.strategy });
+      const reason = runtime.scheduler.strategy;
+      metrics.evictions.inc({ model: decision.model, node: decision.node, reason });
     }
     if (decision.kind === "defrag") metrics.defragMoves.inc();
   });
-  const catalog = (): ReturnType<typeof buildCatalog> => buildCatalog(registry.snapshot(), models);
-  let servedIds: { nodes: readonly unknown[]; ids: Set<string> } | undefined;
-  const isServed = (id: string): boolean => {
-    const nodes = registry.snapshot();
-    // The registry's snapshot is replaced only when a node changes: rebuild the id set only then.
-    if (servedIds?.nodes !== nodes) {
-      servedIds = { nodes, ids: new Set(nodes.flatMap((node) => node.models.map((model) => model.id))) };
-    }
-    return servedIds.ids.has(id);
-  };
-  const resolveModel = (requested: string): ResolvedModel => {
-    const resolved = resolveModelId(models, requested);
-    const known = resolved.profile !== undefined || isServed(resolved.id);
-    const fallback = config.gateway.defaultModel;
-    // Claude Code asks for claude-* ids (its main and its haiku model); without an alias, serve the default.
-    const chosen =
-      !known && fallback !== undefined && requested.startsWith("claude-")
-        ? resolveModelId(models, fallback)
-        : resolved;
-    return { id: chosen.id, requested, profile: chosen.profile };
-  };
+  const catalogue = new ModelCatalogue(current, () => registry.snapshot());
   const context: GatewayContext = {
-    scheduler: scheduler,
+    runtime: current,
+    scheduler,
     decisions,
     metrics,
     registry: promRegistry,
-    clientOf: (node) => clients.get(node),
-    resolveModel,
-    catalog,
+    catalog: () => catalogue.entries(),
     fleet: () => describeFleet(registry.snapshot(), scheduler, decisions),
-    tokenize: async (modelId, body, cancel) => {
-      const route = await scheduler.route(modelId, { requestId: "count_tokens", cancel });
-      try {
-        const client = clients.get(route.node);
-        if (!client) throw new Error(`no client for node ${route.node}`);
-        return (await client.tokenize(body as never, cancel.signal)).count;
-      } finally {
-        route.release();
-      }
-    },
+    resolveModel: (requested) => catalogue.resolve(requested),
+    route: (modelId, routeContext) => scheduler.route(modelId, routeContext),
+    clientOf: (node) => clients.get(node),
     upstreamFailed: (node, kind) => {
       metrics.upstreamErrors.inc({ node, kind });
       // Do not wait for the next poll to stop routing to a node that refuses connections.
       if (kind === "connect") void poller.refreshNode(node).catch(() => undefined);
     },
-    modelOn: (node, modelId) => registry.get(node)?.models.find((model) => model.id === modelId),
     now,
     newId,
-    anthropicPingMs: options.anthropicPingMs ?? 10_000,
-    apiKeys: config.gateway.apiKeys,
-    adminKey: config.gateway.adminKey,
   };
   const app = buildGatewayApp(context, {
-    bodyLimit: config.gateway.bodyLimit,
+    bodyLimit: runtime.config.gateway.bodyLimit,
     logger,
+    anthropicPingMs: options.anthropicPingMs ?? 10_000,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes(context) } : {}),
   });
   await poller.pollNow();
@@ -187,19 +148,21 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     }
   }
   poller.start();
-  await app.listen({ host: config.gateway.listen.host, port: config.gateway.listen.port });
-  const metricsServer = await listenMetrics(promRegistry, config.gateway.metricsListen);
+  await app.listen({ host: runtime.config.gateway.listen.host, port: runtime.config.gateway.listen.port });
+  const metricsServer = await listenMetrics(promRegistry, runtime.config.gateway.metricsListen);
   let closing: Promise<void> | undefined;
   return {
     url: urlOf(app.server),
     metricsUrl: urlOf(metricsServer),
     context,
-    reload: (nextConfig, nextModels) => {
-      config = nextConfig;
-      models = nextModels;
-      scheduler.invalidatePolicies();
-      clients.setNeurons(nextConfig.neurons);
-      registry.setNeurons(nextConfig.neurons);
+    reload: (config, models) => {
+      const restart = runtime.restartKeysChangedIn(config);
+      if (restart.length > 0) throw new ReloadRefusedError(restart);
+      runtime = new GatewayRuntime(config, models);
+      clients.configure(config.neurons, clientSettings(config));
+      registry.setNeurons(config.neurons);
+      registry.downAfter = config.fleet.downAfter;
+      poller.setPollInterval(config.fleet.pollInterval);
       void poller.pollNow();
     },
     close: () => {
@@ -207,11 +170,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         await poller.stop();
         await app.close();
         await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-        clients.close();
+        await clients.close();
       })();
       return closing;
     },
   };
+}
+
+function clientSettings(config: CortexConfig): NeuronClientSettings {
+  return { timeouts: config.timeouts, defaultToken: config.gateway.neuronToken };
 }
 
 async function listenMetrics(registry: Registry, listen: { host: string; port: number }): Promise<Server> {

@@ -21,7 +21,6 @@ function encoder(
   return createAnthropicStreamEncoder({
     requestedModel: "claude-sonnet-5",
     messageId: "msg_test",
-    inputTokensEstimate: 100,
     newId: counterIds(),
     ...overrides,
   });
@@ -173,14 +172,6 @@ describe("createAnthropicStreamEncoder: rules", () => {
         : [],
     );
     expect(json).toEqual(["{}", "{}"]);
-  });
-
-  it("drops reasoning when thinking was not asked for", () => {
-    const out = run(
-      [start, { type: "reasoning-delta", text: "hmm" }, { type: "text-delta", text: "a" }],
-      encoder({ includeThinking: false }),
-    );
-    expect(out.filter((e) => e.event === "content_block_start")).toHaveLength(1);
   });
 });
 

@@ -81,9 +81,6 @@ describe("encodeAnthropicResponse", () => {
     expect(encodeAnthropicResponse(thinkingOnly, options).value.content.map((block) => block.type)).toEqual([
       "thinking",
     ]);
-    expect(
-      encodeAnthropicResponse(thinkingOnly, { ...options, includeThinking: false }).value.content,
-    ).toEqual([{ type: "text", text: "(no content)" }]);
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import type { ModelsConfig, NeuronModel } from "@cortex/core";
 import type { NodeReport } from "../routing/to-node-snapshot.js";
+import type { GatewayRuntime, ResolvedModel } from "../runtime/gateway-runtime.js";
 
 export interface CatalogPlacement {
   node: string;
@@ -79,4 +80,52 @@ export function buildCatalog(reports: readonly NodeReport[], models: ModelsConfi
     }
   }
   return entries;
+}
+
+/**
+ * The models a client can ask for: the fleet's catalogue under the current models.toml, and how a
+ * requested name (id, alias, wildcard alias, an unknown claude-* id) resolves to a model id.
+ */
+export class ModelCatalogue {
+  readonly #runtime: () => GatewayRuntime;
+  readonly #reports: () => readonly NodeReport[];
+  #served: { reports: readonly NodeReport[]; ids: Set<string> } | undefined;
+
+  constructor(runtime: () => GatewayRuntime, reports: () => readonly NodeReport[]) {
+    this.#runtime = runtime;
+    this.#reports = reports;
+  }
+
+  entries(): CatalogEntry[] {
+    return buildCatalog(this.#reports(), this.#runtime().models);
+  }
+
+  resolve(requested: string): ResolvedModel {
+    const runtime = this.#runtime();
+    const resolved = runtime.resolve(requested);
+    const fallback = runtime.config.gateway.defaultModel;
+    // Claude Code asks for claude-* ids (its main and its haiku model); without an alias, serve the default.
+    if (
+      fallback !== undefined &&
+      requested.startsWith("claude-") &&
+      resolved.profile === undefined &&
+      !this.isServed(resolved.id)
+    ) {
+      return { ...runtime.resolve(fallback), requested };
+    }
+    return resolved;
+  }
+
+  /** Whether any node offers `id` (the registry's view; cached until a node changes). */
+  isServed(id: string): boolean {
+    const reports = this.#reports();
+    // The registry's snapshot is replaced only when a node changes: rebuild the id set only then.
+    if (this.#served?.reports !== reports) {
+      this.#served = {
+        reports,
+        ids: new Set(reports.flatMap((node) => node.models.map((model) => model.id))),
+      };
+    }
+    return this.#served.ids.has(id);
+  }
 }

@@ -16,9 +16,7 @@ import {
 import { Pool, type Dispatcher } from "undici";
 import type { Cancellation } from "../cancellation.js";
 import type { z } from "zod";
-import { parseNeuronResponse } from "./parse-neuron-response.js";
-import { readNeuronError } from "./read-neuron-error.js";
-import { toNeuronError } from "./to-neuron-error.js";
+import { neuronStatusError, neuronTransportError, parseNeuronResponse } from "./neuron-errors.js";
 
 /** Milliseconds; the same fields as `CortexConfig["timeouts"]`. */
 export interface NeuronTimeouts {
@@ -161,11 +159,11 @@ export class NeuronClient {
 
   /**
    * The proxy's primitive: resolves at response headers with the body still streaming. Any status comes
-   * back as is; turn a non-2xx one into a CortexError with `readError`.
+   * back as is; turn a non-2xx one into a CortexError with `readError` (the one mapper, neuron-errors.ts).
    */
   async request(request: NeuronRequest): Promise<NeuronResponse> {
     const response = await this.#send(request, this.#timeouts.firstByte);
-    const mapError = (error: unknown): CortexError => toNeuronError(this.name, error, request.signal);
+    const mapError = (error: unknown): CortexError => neuronTransportError(this.name, error, request.signal);
     // A reset between headers and the first read must not become an unhandled 'error' event.
     response.body.on("error", ignore);
     return {
@@ -177,7 +175,7 @@ export class NeuronClient {
     };
   }
 
-  /** Reads a non-2xx response's (small) body and maps the neuron's error envelope. */
+  /** Reads a non-2xx response's body (at most 64 KiB of it) and maps the neuron's error envelope. */
   async readError(response: NeuronResponse): Promise<CortexError> {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -188,12 +186,12 @@ export class NeuronClient {
         if (size > ERROR_BODY_LIMIT) break;
       }
     } catch (error) {
-      return toNeuronError(this.name, error);
+      return neuronTransportError(this.name, error);
     } finally {
       response.body.destroy();
     }
     const text = Buffer.concat(chunks).toString("utf8");
-    return readNeuronError(this.name, response.statusCode, text, response.headers["retry-after"]);
+    return neuronStatusError(this.name, response.statusCode, text, response.headers["retry-after"]);
   }
 
   /** Aborts everything in flight and closes the sockets. */
@@ -222,10 +220,10 @@ export class NeuronClient {
     try {
       text = await response.body.text();
     } catch (error) {
-      throw toNeuronError(this.name, error, signal);
+      throw neuronTransportError(this.name, error, signal);
     }
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw readNeuronError(this.name, response.statusCode, text, response.headers["retry-after"]);
+      throw neuronStatusError(this.name, response.statusCode, text, response.headers["retry-after"]);
     }
     return parseNeuronResponse(this.name, `${method} ${path}`, schema, text);
   }
@@ -242,7 +240,7 @@ export class NeuronClient {
         bodyTimeout: this.#timeouts.idle,
       });
     } catch (error) {
-      throw toNeuronError(this.name, error, request.signal);
+      throw neuronTransportError(this.name, error, request.signal);
     }
   }
 

@@ -7,7 +7,8 @@ export interface NeuronClientEntry {
   readonly token?: string | undefined;
 }
 
-export interface NeuronClientsOptions {
+/** How every client is built; part of each client's identity, so a change rebuilds the pools. */
+export interface NeuronClientSettings {
   readonly timeouts: NeuronTimeouts;
   /** `gateway.neuronToken`: used for every neuron without its own. */
   readonly defaultToken?: string | undefined;
@@ -16,27 +17,24 @@ export interface NeuronClientsOptions {
 
 /**
  * One NeuronClient per configured neuron, shared by the poller and the proxy so each neuron has exactly
- * one pool. A config reload keeps the clients whose endpoint and token did not change.
+ * one pool. A config reload keeps the clients whose endpoint, token and timeouts did not change; the
+ * others are replaced, and drain: requests already streaming through them finish.
  */
 export class NeuronClients {
-  readonly #options: NeuronClientsOptions;
   readonly #clients = new Map<string, { client: NeuronClient; key: string }>();
 
-  constructor(entries: readonly NeuronClientEntry[], options: NeuronClientsOptions) {
-    this.#options = options;
-    this.setNeurons(entries);
+  constructor(entries: readonly NeuronClientEntry[], settings: NeuronClientSettings) {
+    this.configure(entries, settings);
   }
 
   get(name: string): NeuronClient | undefined {
     return this.#clients.get(name)?.client;
   }
 
-  /** Replaced and removed clients drain: requests already streaming through them finish. */
-  setNeurons(entries: readonly NeuronClientEntry[]): void {
-    const wanted = new Map(entries.map((entry) => [entry.name, entry]));
+  configure(entries: readonly NeuronClientEntry[], settings: NeuronClientSettings): void {
+    const wanted = new Map(entries.map((entry) => [entry.name, keyOf(entry, settings)]));
     for (const [name, current] of this.#clients) {
-      const entry = wanted.get(name);
-      if (entry === undefined || this.#key(entry) !== current.key) {
+      if (wanted.get(name) !== current.key) {
         this.#clients.delete(name);
         // Closing is best effort: a pool that fails to close has nothing left worth reporting.
         current.client.drain().catch(() => undefined);
@@ -44,15 +42,14 @@ export class NeuronClients {
     }
     for (const entry of entries) {
       if (this.#clients.has(entry.name)) continue;
-      const token = entry.token ?? this.#options.defaultToken;
       const client = new NeuronClient({
         name: entry.name,
         endpoint: entry.endpoint,
-        token,
-        timeouts: this.#options.timeouts,
-        connections: this.#options.connections,
+        token: entry.token ?? settings.defaultToken,
+        timeouts: settings.timeouts,
+        connections: settings.connections,
       });
-      this.#clients.set(entry.name, { client, key: this.#key(entry) });
+      this.#clients.set(entry.name, { client, key: keyOf(entry, settings) });
     }
   }
 
@@ -61,8 +58,13 @@ export class NeuronClients {
     this.#clients.clear();
     await Promise.all(clients.map(({ client }) => client.close()));
   }
+}
 
-  #key(entry: NeuronClientEntry): string {
-    return JSON.stringify([entry.endpoint, entry.token ?? this.#options.defaultToken ?? null]);
-  }
+function keyOf(entry: NeuronClientEntry, settings: NeuronClientSettings): string {
+  return JSON.stringify([
+    entry.endpoint,
+    entry.token ?? settings.defaultToken ?? null,
+    settings.timeouts,
+    settings.connections ?? null,
+  ]);
 }

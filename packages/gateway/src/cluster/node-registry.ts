@@ -36,7 +36,7 @@ interface NodeRecord {
  * lifecycle answers (`noteModel`) and config reloads (`setNeurons`) change it.
  */
 export class NodeRegistry {
-  readonly #downAfter: number;
+  #downAfter: number;
   readonly #onTransition: TransitionListener;
   readonly #now: () => number;
   #nodes = new Map<string, NodeRecord>();
@@ -52,6 +52,11 @@ export class NodeRegistry {
 
   get downAfter(): number {
     return this.#downAfter;
+  }
+
+  /** Config reload: from the next failed poll on. */
+  set downAfter(failures: number) {
+    this.#downAfter = Math.max(1, failures);
   }
 
   /**

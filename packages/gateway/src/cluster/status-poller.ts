@@ -32,9 +32,10 @@ const MIN_DEFAULT_TIMEOUT = 5_000;
 export class StatusPoller {
   readonly #registry: NodeRegistry;
   readonly #clients: StatusPollerOptions["clients"];
-  readonly #interval: number;
-  readonly #timeout: number;
-  readonly #maxRounds: number;
+  readonly #options: StatusPollerOptions;
+  #interval = 0;
+  #timeout = 0;
+  #maxRounds = 1;
   readonly #clock: Clock;
   readonly #inFlight = new Map<string, { done: Promise<void>; controller: AbortController }>();
   /** Rounds a backed-off node sits out before its next poll. */
@@ -45,13 +46,17 @@ export class StatusPoller {
   constructor(options: StatusPollerOptions) {
     this.#registry = options.registry;
     this.#clients = options.clients;
-    this.#interval = options.pollInterval;
-    this.#timeout = options.pollTimeout ?? Math.max(options.pollInterval, MIN_DEFAULT_TIMEOUT);
-    this.#maxRounds = Math.max(
-      1,
-      Math.floor((options.maxBackoff ?? DEFAULT_MAX_BACKOFF) / options.pollInterval),
-    );
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.setPollInterval(options.pollInterval);
+  }
+
+  /** Config reload: takes effect from the next round. */
+  setPollInterval(pollInterval: number): void {
+    const options = this.#options;
+    this.#interval = pollInterval;
+    this.#timeout = options.pollTimeout ?? Math.max(pollInterval, MIN_DEFAULT_TIMEOUT);
+    this.#maxRounds = Math.max(1, Math.floor((options.maxBackoff ?? DEFAULT_MAX_BACKOFF) / pollInterval));
   }
 
   /** Polls on every interval from now on; call `pollNow()` first to start with a known fleet. */

@@ -15,7 +15,8 @@ export function serveDashboardEvents(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  requireDashboardKey(ctx, request);
+  // The keys in force now: a reload that rotates them takes effect with the next connection.
+  requireDashboardKey(ctx.runtime(), request);
   const feed = dashboardFeedOf(ctx);
   const server = reply.server.server;
   reply.hijack();

@@ -7,81 +7,89 @@ import Fastify, {
   type onRequestHookHandler,
 } from "fastify";
 import { DASHBOARD_ROUTES } from "../dashboard/dashboard-routes.js";
-import { countTokens } from "../dispatch/count-tokens.js";
-import { proxyAnthropicMessages } from "../dispatch/proxy-anthropic.js";
-import { proxyOpenAI } from "../dispatch/proxy-openai.js";
+import { ANTHROPIC_COUNT_TOKENS, anthropicMessages } from "../dialects/anthropic.js";
+import { openAIPassthrough } from "../dialects/openai-passthrough.js";
+import type { Dialect, DialectAdapter } from "../pipeline/exchange.js";
+import { runExchange } from "../pipeline/pipeline.js";
 import { requireKey } from "./auth.js";
 import { gatewayErrorHandler } from "./error-handler.js";
 import type { GatewayContext } from "./gateway-context.js";
-import { adminLoad, adminPin, adminUnload, decisions, fleet } from "./routes/admin.js";
+import { adminLoad, adminPin, adminUnload, decisions } from "./routes/admin.js";
 import { getModel, listModels } from "./routes/models.js";
 
 type Handler = (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => unknown;
 type Access = "public" | "client" | "admin";
 
-/** The gateway's whole HTTP surface; extra routes (Anthropic, dashboard) register through `extraRoutes`. */
+/** The gateway's whole HTTP surface; extra routes (dashboard, tests) register through `extraRoutes`. */
 export interface GatewayRoute {
   method: "GET" | "POST";
   url: string;
   access: Access;
   handler: Handler;
+  /** The envelope of this route's errors; OpenAI's when absent. */
+  dialect?: Dialect;
 }
 
-const ROUTES: readonly GatewayRoute[] = [
-  { method: "GET", url: "/health", access: "public", handler: () => ({ status: "ok" }) },
-  { method: "GET", url: "/v1/models", access: "client", handler: (ctx, request) => listModels(ctx, request) },
-  {
-    method: "GET",
-    url: "/v1/models/:id",
+/** A route that calls a neuron for its client: the request pipeline with the dialect's adapter. */
+function exchange(method: "POST", url: string, adapter: DialectAdapter): GatewayRoute {
+  return {
+    method,
+    url,
     access: "client",
-    handler: (ctx, request) => getModel(ctx, request as FastifyRequest<{ Params: { id: string } }>),
-  },
-  {
-    method: "POST",
-    url: "/v1/chat/completions",
-    access: "client",
-    handler: (ctx, request, reply) => proxyOpenAI(ctx, request, reply, "/v1/chat/completions"),
-  },
-  {
-    method: "POST",
-    url: "/v1/completions",
-    access: "client",
-    handler: (ctx, request, reply) => proxyOpenAI(ctx, request, reply, "/v1/completions"),
-  },
-  {
-    method: "POST",
-    url: "/v1/embeddings",
-    access: "client",
-    handler: (ctx, request, reply) => proxyOpenAI(ctx, request, reply, "/v1/embeddings"),
-  },
-  { method: "POST", url: "/v1/messages", access: "client", handler: proxyAnthropicMessages },
-  { method: "POST", url: "/v1/messages/count_tokens", access: "client", handler: countTokens },
-  { method: "GET", url: "/admin/fleet", access: "admin", handler: (ctx) => fleet(ctx) },
-  {
-    method: "GET",
-    url: "/admin/decisions",
-    access: "admin",
-    handler: (ctx, request) => decisions(ctx, request),
-  },
-  { method: "POST", url: "/admin/models/load", access: "admin", handler: adminLoad },
-  { method: "POST", url: "/admin/models/unload", access: "admin", handler: adminUnload },
-  {
-    method: "POST",
-    url: "/admin/models/pin",
-    access: "admin",
-    handler: (ctx, request) => adminPin(ctx, request, true),
-  },
-  {
-    method: "POST",
-    url: "/admin/models/unpin",
-    access: "admin",
-    handler: (ctx, request) => adminPin(ctx, request, false),
-  },
-];
+    dialect: adapter.dialect,
+    handler: (ctx, request, reply) => runExchange(ctx, adapter, request, reply),
+  };
+}
+
+function routes(options: GatewayAppOptions): GatewayRoute[] {
+  return [
+    { method: "GET", url: "/health", access: "public", handler: () => ({ status: "ok" }) },
+    {
+      method: "GET",
+      url: "/v1/models",
+      access: "client",
+      handler: (ctx, request) => listModels(ctx, request),
+    },
+    {
+      method: "GET",
+      url: "/v1/models/:id",
+      access: "client",
+      handler: (ctx, request) => getModel(ctx, request as FastifyRequest<{ Params: { id: string } }>),
+    },
+    exchange("POST", "/v1/chat/completions", openAIPassthrough("/v1/chat/completions")),
+    exchange("POST", "/v1/completions", openAIPassthrough("/v1/completions")),
+    exchange("POST", "/v1/embeddings", openAIPassthrough("/v1/embeddings")),
+    exchange("POST", "/v1/messages", anthropicMessages({ pingEveryMs: options.anthropicPingMs })),
+    exchange("POST", "/v1/messages/count_tokens", ANTHROPIC_COUNT_TOKENS),
+    { method: "GET", url: "/admin/fleet", access: "admin", handler: (ctx) => ctx.fleet() },
+    {
+      method: "GET",
+      url: "/admin/decisions",
+      access: "admin",
+      handler: (ctx, request) => decisions(ctx, request),
+    },
+    { method: "POST", url: "/admin/models/load", access: "admin", handler: adminLoad },
+    { method: "POST", url: "/admin/models/unload", access: "admin", handler: adminUnload },
+    {
+      method: "POST",
+      url: "/admin/models/pin",
+      access: "admin",
+      handler: (ctx, request) => adminPin(ctx, request, true),
+    },
+    {
+      method: "POST",
+      url: "/admin/models/unpin",
+      access: "admin",
+      handler: (ctx, request) => adminPin(ctx, request, false),
+    },
+  ];
+}
 
 export interface GatewayAppOptions {
   bodyLimit: number;
   logger: FastifyInstance["log"] | false;
+  /** Anthropic streams send `ping` after this much silence. */
+  anthropicPingMs: number;
   extraRoutes?: readonly GatewayRoute[];
 }
 
@@ -111,11 +119,11 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
       throw new CortexError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
     });
   });
-  const routes = [...ROUTES, ...DASHBOARD_ROUTES, ...(options.extraRoutes ?? [])];
-  for (const route of routes) {
+  for (const route of [...routes(options), ...DASHBOARD_ROUTES, ...(options.extraRoutes ?? [])]) {
     app.route({
       method: route.method,
       url: route.url,
+      config: { dialect: route.dialect },
       onRequest: accessHook(ctx, route.access),
       handler: (request, reply) => route.handler(ctx, request, reply),
     });
@@ -132,11 +140,13 @@ function accessHook(ctx: GatewayContext, level: Access): onRequestHookHandler {
     void reply.header("x-request-id", request.id);
     void reply.header("request-id", request.id);
     try {
-      if (level === "admin" && ctx.adminKey !== undefined)
-        requireKey(request.headers, [ctx.adminKey], "admin key");
+      if (level === "public") return done();
+      // The keys in force now: a reload that rotates them takes effect with the next request.
+      const { adminKey, apiKeys } = ctx.runtime();
+      if (level === "admin" && adminKey !== undefined) requireKey(request.headers, [adminKey], "admin key");
       // Without an admin key, /admin is at least as closed as the client routes, never open.
-      const clientLevel = level === "client" || (level === "admin" && ctx.adminKey === undefined);
-      if (clientLevel && ctx.apiKeys.length > 0) requireKey(request.headers, ctx.apiKeys, "API key");
+      const clientLevel = level === "client" || (level === "admin" && adminKey === undefined);
+      if (clientLevel && apiKeys.length > 0) requireKey(request.headers, apiKeys, "API key");
       done();
     } catch (error) {
       done(error as Error);

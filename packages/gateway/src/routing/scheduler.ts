@@ -2,7 +2,8 @@ import type { Cancellation } from "../cancellation.js";
 import { CortexError, isCortexError } from "@cortex/core";
 import type { DecisionKind, DecisionLog } from "./decision-log.js";
 import { planDefrag } from "./defrag-plan.js";
-import type { EvictionStrategy, FleetSnapshot, NodeSnapshot, PlacementRequest } from "./fleet-snapshot.js";
+import type { ModelPlacementProfile, SchedulerPolicy } from "../runtime/gateway-runtime.js";
+import type { FleetSnapshot, NodeSnapshot, PlacementRequest } from "./fleet-snapshot.js";
 import { pickLoadedNode } from "./pick-loaded-node.js";
 import { planPlacement } from "./placement.js";
 import { toNodeSnapshot, type NodeReport } from "./to-node-snapshot.js";
@@ -15,25 +16,17 @@ export interface SchedulerEffects {
   unload(node: string, model: string, signal: AbortSignal): Promise<void>;
 }
 
-export interface ModelPlacementProfile {
-  requiredMemory?: number;
-  allowedNodes?: readonly string[];
-  preferredNodes?: readonly string[];
-  pinned: boolean;
-  priority: number;
+/** What the scheduler reads from the configuration in force, at the moment it decides. */
+export interface SchedulerConfig {
+  readonly scheduler: SchedulerPolicy;
+  profileOf(modelId: string): ModelPlacementProfile;
 }
 
 export interface SchedulerOptions {
   effects: SchedulerEffects;
   reports: () => readonly NodeReport[];
-  profileOf: (modelId: string) => ModelPlacementProfile;
-  strategy: EvictionStrategy;
-  /** 0 = never. */
-  defragAfterCycles: number;
-  /** Requests that may wait for one model's cold load. */
-  queueLimit: number;
-  loadTimeoutMs: number;
-  extraHeadroom: number;
+  /** The current runtime: swapped whole on a reload, so nothing here is captured. */
+  config: () => SchedulerConfig;
   decisions: DecisionLog;
   now: () => number;
   onError: (message: string, error: unknown) => void;
@@ -70,6 +63,8 @@ export class Scheduler {
   readonly #pins = new Map<string, boolean>();
   #evictionCycles = 0;
   #baseSnapshots = new WeakMap<NodeReport, NodeSnapshot>();
+  /** The configuration the cached node snapshots were built with. */
+  #snapshotsFor: SchedulerConfig | undefined;
   #lastEvictingRequest: PlacementRequest | undefined;
   #defrag: Promise<number> | undefined;
 
@@ -108,16 +103,21 @@ export class Scheduler {
     return { at: this.#options.now(), nodes };
   }
 
-  /** Profiles changed (config reload): node snapshots built with the old ones are stale. */
-  invalidatePolicies(): void {
+  /** Pins changed: node snapshots built with the old ones are stale. */
+  #invalidatePolicies(): void {
     this.#baseSnapshots = new WeakMap();
   }
 
   /**
    * The registry hands out the same frozen report until a node changes, so the node snapshot is built
-   * once per report (and per policy change) instead of on every request.
+   * once per report (and per configuration and pin change) instead of on every request.
    */
   #baseSnapshot(report: NodeReport): NodeSnapshot {
+    const config = this.#options.config();
+    if (config !== this.#snapshotsFor) {
+      this.#snapshotsFor = config;
+      this.#invalidatePolicies();
+    }
     let node = this.#baseSnapshots.get(report);
     if (!node) {
       node = toNodeSnapshot(report, (id) => this.#policy(id));
@@ -127,7 +127,7 @@ export class Scheduler {
   }
 
   async route(modelId: string, context: RouteContext): Promise<Route> {
-    const profile = this.#options.profileOf(modelId);
+    const profile = this.#profileOf(modelId);
     let coldLoadMs = 0;
     for (let attempt = 1; ; attempt++) {
       context.cancel.throwIfAborted();
@@ -155,7 +155,7 @@ export class Scheduler {
     requestId: string,
     signal: AbortSignal,
   ): Promise<void> {
-    const profile = this.#options.profileOf(modelId);
+    const profile = this.#profileOf(modelId);
     this.#assertOffered(modelId, this.snapshot());
     const allowedNodes = node === undefined ? profile.allowedNodes : [node];
     await this.#place(modelId, requestId, undefined, {
@@ -193,7 +193,7 @@ export class Scheduler {
 
   setPinned(modelId: string, pinned: boolean, requestId: string): void {
     this.#pins.set(modelId, pinned);
-    this.invalidatePolicies();
+    this.#invalidatePolicies();
     this.#record(
       pinned ? "pin" : "unpin",
       modelId,
@@ -204,7 +204,15 @@ export class Scheduler {
   }
 
   isPinned(modelId: string): boolean {
-    return this.#pins.get(modelId) ?? this.#options.profileOf(modelId).pinned;
+    return this.#pins.get(modelId) ?? this.#profileOf(modelId).pinned;
+  }
+
+  #profileOf(modelId: string): ModelPlacementProfile {
+    return this.#options.config().profileOf(modelId);
+  }
+
+  #policyConfig(): SchedulerPolicy {
+    return this.#options.config().scheduler;
   }
 
   #assertOffered(modelId: string, snapshot: FleetSnapshot): void {
@@ -226,7 +234,7 @@ export class Scheduler {
   }
 
   #policy(modelId: string): { pinned: boolean; priority: number; allowedNodes?: readonly string[] } {
-    const profile = this.#options.profileOf(modelId);
+    const profile = this.#profileOf(modelId);
     return {
       pinned: this.isPinned(modelId),
       priority: profile.priority,
@@ -255,15 +263,12 @@ export class Scheduler {
   async #awaitColdLoad(modelId: string, context: RouteContext): Promise<void> {
     let pending = this.#coldLoads.get(modelId);
     if (!pending) {
-      const done = this.#place(
-        modelId,
-        context.requestId,
-        context.exclude,
-        this.#options.profileOf(modelId),
-      ).finally(() => this.#coldLoads.delete(modelId));
+      const done = this.#place(modelId, context.requestId, context.exclude, this.#profileOf(modelId)).finally(
+        () => this.#coldLoads.delete(modelId),
+      );
       pending = { done, waiters: 0 };
       this.#coldLoads.set(modelId, pending);
-    } else if (pending.waiters >= this.#options.queueLimit) {
+    } else if (pending.waiters >= this.#policyConfig().queueLimit) {
       throw new CortexError(
         "queue_full",
         `${pending.waiters} requests are already waiting for ${modelId} to load`,
@@ -272,7 +277,7 @@ export class Scheduler {
     }
     pending.waiters++;
     try {
-      await boundedWait(pending.done, this.#options.loadTimeoutMs, context.cancel.signal, modelId);
+      await boundedWait(pending.done, this.#policyConfig().loadTimeoutMs, context.cancel.signal, modelId);
     } finally {
       pending.waiters--;
     }
@@ -284,7 +289,8 @@ export class Scheduler {
     exclude: ReadonlySet<string> | undefined,
     profile: ModelPlacementProfile,
   ): Promise<void> {
-    const { effects, strategy, extraHeadroom } = this.#options;
+    const { effects } = this.#options;
+    const { strategy, extraHeadroom, loadTimeoutMs } = this.#policyConfig();
     const request: PlacementRequest = {
       modelId,
       ...(profile.requiredMemory === undefined ? {} : { requiredMemory: profile.requiredMemory }),
@@ -294,7 +300,7 @@ export class Scheduler {
     };
     const plan = planPlacement(this.snapshot(exclude), request, strategy);
     // Loads outlive the request that started them: others may be waiting for the same model.
-    const signal = AbortSignal.timeout(this.#options.loadTimeoutMs);
+    const signal = AbortSignal.timeout(loadTimeoutMs);
     switch (plan.kind) {
       case "no_fit":
         this.#record(
@@ -344,7 +350,7 @@ export class Scheduler {
   #countEvictionCycle(request: PlacementRequest): void {
     this.#evictionCycles++;
     this.#lastEvictingRequest = request;
-    const every = this.#options.defragAfterCycles;
+    const every = this.#policyConfig().defragAfterCycles;
     if (every > 0 && this.#evictionCycles % every === 0 && !this.#defrag) {
       this.#defrag = this.defragNow().finally(() => {
         this.#defrag = undefined;
@@ -358,16 +364,12 @@ export class Scheduler {
    * the old copy's in-flight requests), so no request is dropped.
    */
   async defragNow(): Promise<number> {
-    const moves = planDefrag(
-      this.snapshot(),
-      this.#options.strategy,
-      this.#lastEvictingRequest,
-      this.#options.extraHeadroom,
-    );
+    const { strategy, extraHeadroom, loadTimeoutMs } = this.#policyConfig();
+    const moves = planDefrag(this.snapshot(), strategy, this.#lastEvictingRequest, extraHeadroom);
     let moved = 0;
     for (const move of moves) {
       const key = slotKey(move.from, move.modelId);
-      const signal = AbortSignal.timeout(this.#options.loadTimeoutMs);
+      const signal = AbortSignal.timeout(loadTimeoutMs);
       this.#record(
         "defrag",
         move.modelId,

@@ -181,7 +181,7 @@ describe("StatusPoller", () => {
 
     const entries = [beast, spark].map((stub) => ({ name: stub.name, endpoint: stub.url }));
     registry.setNeurons(entries);
-    clients.setNeurons(entries);
+    clients.configure(entries, { timeouts: TIMEOUTS });
     clock.tick(INTERVAL);
     await poller.settled();
 

@@ -2,7 +2,8 @@ import { CortexError, type NeuronModel } from "@cortex/core";
 import { describe, expect, it } from "vitest";
 import { Cancellation } from "../../src/cancellation.js";
 import { DecisionLog } from "../../src/routing/decision-log.js";
-import { Scheduler, type ModelPlacementProfile, type SchedulerEffects } from "../../src/routing/scheduler.js";
+import { Scheduler, type SchedulerEffects } from "../../src/routing/scheduler.js";
+import type { ModelPlacementProfile } from "../../src/runtime/gateway-runtime.js";
 import type { NodeReport } from "../../src/routing/to-node-snapshot.js";
 
 const MiB = 1024 * 1024;
@@ -113,15 +114,24 @@ function scheduler(
 ) {
   const decisions = new DecisionLog();
   const errors: string[] = [];
+  const config = {
+    profileOf: (id: string): ModelPlacementProfile => ({
+      pinned: false,
+      priority: 0,
+      ...options.profiles?.[id],
+    }),
+    scheduler: {
+      strategy: options.strategy ?? "lru",
+      defragAfterCycles: options.defragAfterCycles ?? 0,
+      queueLimit: options.queueLimit ?? 8,
+      loadTimeoutMs: options.loadTimeoutMs ?? 5_000,
+      extraHeadroom: 0,
+    },
+  };
   const instance = new Scheduler({
     effects: fleet.effects,
     reports: fleet.reports,
-    profileOf: (id) => ({ pinned: false, priority: 0, ...options.profiles?.[id] }),
-    strategy: options.strategy ?? "lru",
-    defragAfterCycles: options.defragAfterCycles ?? 0,
-    queueLimit: options.queueLimit ?? 8,
-    loadTimeoutMs: options.loadTimeoutMs ?? 5_000,
-    extraHeadroom: 0,
+    config: () => config,
     decisions,
     now: () => 1_000_000,
     onError: (message) => errors.push(message),

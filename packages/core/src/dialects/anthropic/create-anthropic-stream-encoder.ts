@@ -21,11 +21,7 @@ export interface AnthropicStreamEncoderOptions {
   requestedModel: string;
   /** `msg_…`, minted by the caller so it can log it. */
   messageId: string;
-  /** Sent in message_start; message_delta carries the real count once the backend reports it. */
-  inputTokensEstimate: number;
   newId: NewId;
-  /** Send reasoning as thinking blocks. Default true. */
-  includeThinking?: boolean;
 }
 
 export interface AnthropicStreamEncoder {
@@ -70,7 +66,6 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
   let stop: { unified: UnifiedFinishReason; stopSequence?: string | undefined } | undefined;
   let usage: Usage | undefined;
   const warnings: string[] = [];
-  const includeThinking = options.includeThinking !== false;
 
   const messageStart = (): AnthropicEvent =>
     anthropicEvent.messageStart({
@@ -81,7 +76,8 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: encodeAnthropicUsage({ promptTokens: options.inputTokensEstimate, completionTokens: 0 }),
+      // message_delta carries the real counts once the backend reports them.
+      usage: encodeAnthropicUsage({ promptTokens: 0, completionTokens: 0 }),
     });
   const { blockStart, blockDelta, blockStop } = anthropicEvent;
 
@@ -185,9 +181,7 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
   };
 
   const deltaUsage = (): AnthropicDeltaUsage => {
-    const full = encodeAnthropicUsage(
-      usage ?? { promptTokens: options.inputTokensEstimate, completionTokens: 0 },
-    );
+    const full = encodeAnthropicUsage(usage ?? { promptTokens: 0, completionTokens: 0 });
     return {
       input_tokens: full.input_tokens,
       output_tokens: full.output_tokens,
@@ -255,8 +249,7 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
           content("text", event.text, out);
           return out;
         case "reasoning-delta":
-          if (includeThinking) content("thinking", event.text, out);
-          else begin(out);
+          content("thinking", event.text, out);
           return out;
         case "tool-call-start":
           toolStart(event, out);

@@ -14,8 +14,6 @@ export interface EncodeAnthropicOptions {
   /** The model string the client sent (an alias), echoed back instead of the backend's id. */
   requestedModel: string;
   newId: NewId;
-  /** Send reasoning as a thinking block. Default true; the gateway may pass "did the client ask". */
-  includeThinking?: boolean;
 }
 
 /**
@@ -29,7 +27,7 @@ export function encodeAnthropicResponse(
 ): Translation<AnthropicResponseMessage> {
   const warnings: string[] = [];
   const content: AnthropicResponseBlock[] = [];
-  if (options.includeThinking !== false && response.reasoning && response.reasoning.trim() !== "") {
+  if (response.reasoning && response.reasoning.trim() !== "") {
     content.push({ type: "thinking", thinking: response.reasoning, signature: options.newId("sig_") });
   }
   if (response.text.trim() !== "") content.push({ type: "text", text: response.text });

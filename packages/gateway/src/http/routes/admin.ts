@@ -1,7 +1,7 @@
 import { CortexError } from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { abortOnDisconnect } from "../../dispatch/abort-on-disconnect.js";
+import { abortOnDisconnect } from "../../cancellation.js";
 import type { GatewayContext } from "../gateway-context.js";
 
 const ModelActionSchema = z.object({ model: z.string().min(1), node: z.string().min(1).optional() });
@@ -16,10 +16,6 @@ function parseAction(body: unknown): z.infer<typeof ModelActionSchema> {
     );
   }
   return parsed.data;
-}
-
-export function fleet(ctx: GatewayContext): unknown {
-  return ctx.fleet();
 }
 
 export function decisions(ctx: GatewayContext, request: FastifyRequest): unknown {

@@ -1,16 +1,15 @@
 import { TIMING_HEADERS } from "@cortex/core";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
-
-export type Dialect = "openai" | "anthropic";
+import type { DialectName, MeterTap } from "./exchange.js";
 
 /**
  * Times one client request and records it once: TTFT from the moment a node with the model loaded
  * took the request (so cold-load time is not silently inside it), decode rate after the first token.
  */
-export class RequestMeter {
+export class RequestMeter implements MeterTap {
   readonly #metrics: GatewayMetrics;
   readonly #now: () => number;
-  readonly #dialect: Dialect;
+  readonly #dialect: DialectName;
   readonly #started: number;
   #model = "unknown";
   #node = "none";
@@ -21,7 +20,7 @@ export class RequestMeter {
   #done = false;
   #decodeMs: number | undefined;
 
-  constructor(metrics: GatewayMetrics, now: () => number, dialect: Dialect) {
+  constructor(metrics: GatewayMetrics, now: () => number, dialect: DialectName) {
     this.#metrics = metrics;
     this.#now = now;
     this.#dialect = dialect;

@@ -1,0 +1,5 @@
+import { renderAnthropicError, renderOpenAIError } from "@cortex/core";
+import type { Dialect } from "../pipeline/exchange.js";
+
+export const OPENAI: Dialect = { name: "openai", renderError: renderOpenAIError };
+export const ANTHROPIC: Dialect = { name: "anthropic", renderError: renderAnthropicError };

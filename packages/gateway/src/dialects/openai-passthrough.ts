@@ -1,0 +1,124 @@
+import { CortexError, SSE_DONE, openAIErrorObject } from "@cortex/core";
+import type { AnswerContext, DialectAdapter, Frames, MeterTap, StreamRelay } from "../pipeline/exchange.js";
+import { requireModel } from "../pipeline/pipeline.js";
+import { OPENAI } from "./dialect.js";
+import { openAISamplingDefaults } from "./sampling-defaults.js";
+
+export type OpenAIPath = "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings";
+
+/**
+ * OpenAI routes, passed through: the neuron already speaks OpenAI, so the body goes out as the client
+ * sent it (model id resolved, models.toml sampling defaults filled in, usage asked for) and the answer
+ * comes back untranslated: non-streaming bodies verbatim, streams message by message without re-encoding.
+ */
+export function openAIPassthrough(path: OpenAIPath): DialectAdapter {
+  const generates = path !== "/v1/embeddings";
+  return {
+    dialect: OPENAI,
+    decode(body) {
+      const record = requireObject(body);
+      const model = requireModel(record.model);
+      const stream = generates && record.stream === true;
+      const streamOptions = asRecord(record.stream_options);
+      return {
+        model,
+        stream,
+        warnings: [],
+        upstream: (resolved) => ({
+          path,
+          body: JSON.stringify({
+            ...record,
+            ...(generates ? openAISamplingDefaults(record, resolved.profile) : {}),
+            model: resolved.id,
+            // The gateway always wants the usage chunk (metrics); the relay drops it again if unasked.
+            ...(stream ? { stream_options: { ...streamOptions, include_usage: true } } : {}),
+          }),
+        }),
+        respond: (text, context) => {
+          recordUsage(text, context.meter);
+          return { body: text };
+        },
+        relay: (context) => passthroughRelay(streamOptions?.include_usage === true, context),
+      };
+    },
+  };
+}
+
+/** The upstream's SSE re-framed verbatim: no parse-and-stringify round trip on the hot path. */
+function passthroughRelay(forwardUsageChunk: boolean, context: AnswerContext): StreamRelay {
+  return {
+    message: (data) => {
+      if (data === "[DONE]") return SSE_DONE;
+      return inspectChunk(data, forwardUsageChunk, context.meter) ? frameData(data) : undefined;
+    },
+    end: () => undefined,
+    fail: (error): Frames => {
+      const failure = new CortexError(
+        "upstream_error",
+        `${context.node} failed mid-stream: ${error.message}`,
+      );
+      return `data: ${JSON.stringify({ error: openAIErrorObject(failure) })}\n\ndata: [DONE]\n\n`;
+    },
+  };
+}
+
+interface ChunkShape {
+  choices?: { delta?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown } }[] | null;
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+}
+
+/** Meters one chunk; false for the usage-only chunk the client did not ask for. */
+function inspectChunk(data: string, forwardUsageChunk: boolean, meter: MeterTap): boolean {
+  let chunk: ChunkShape;
+  try {
+    chunk = JSON.parse(data) as ChunkShape;
+  } catch {
+    return true;
+  }
+  const delta = chunk.choices?.[0]?.delta;
+  if (
+    delta &&
+    (nonEmpty(delta.content) || nonEmpty(delta.reasoning_content) || delta.tool_calls !== undefined)
+  ) {
+    meter.token();
+  }
+  if (chunk.usage) {
+    meter.usage(chunk.usage.prompt_tokens ?? 0, chunk.usage.completion_tokens ?? 0);
+    const usageOnly = !chunk.choices || chunk.choices.length === 0;
+    if (usageOnly && !forwardUsageChunk) return false;
+  }
+  return true;
+}
+
+function frameData(data: string): string {
+  return data.includes("\n")
+    ? `${data
+        .split("\n")
+        .map((line) => `data: ${line}`)
+        .join("\n")}\n\n`
+    : `data: ${data}\n\n`;
+}
+
+/** Reads the usage counters without parsing the whole answer (this runs for every request). */
+function recordUsage(text: string, meter: MeterTap): void {
+  const tail = text.slice(text.lastIndexOf('"usage"'));
+  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(tail)?.[1];
+  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(tail)?.[1];
+  if (prompt !== undefined) meter.usage(Number(prompt), Number(completion ?? 0));
+}
+
+function requireObject(body: unknown): Record<string, unknown> {
+  const record = asRecord(body);
+  if (!record) throw new CortexError("invalid_request", "request body must be a JSON object");
+  return record;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function nonEmpty(value: unknown): boolean {
+  return typeof value === "string" && value !== "";
+}
