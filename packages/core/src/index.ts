@@ -4,5 +4,6 @@ export * from "./errors/index.js";
 export * from "./protocol/index.js";
 export * from "./sse/index.js";
 export * from "./process/index.js";
+export * from "./http/index.js";
 export * from "./dialects/index.js";
 export * from "./ids/new-id.js";

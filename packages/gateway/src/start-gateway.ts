@@ -133,6 +133,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
   const app = buildGatewayApp(context, {
     bodyLimit: runtime.config.gateway.bodyLimit,
+    limits: {
+      requestTimeoutMs: runtime.config.timeouts.request,
+      maxConnections: runtime.config.gateway.maxConnections,
+    },
     logger,
     anthropicPingMs: options.anthropicPingMs ?? 10_000,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes(context) } : {}),

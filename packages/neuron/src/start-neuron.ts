@@ -142,7 +142,11 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     testHooks: options.testHooks === true,
     forceToolCallDefault: options.forceToolCallDefault,
   };
-  const app = buildNeuronApp(context, { bodyLimit: 64 * 1024 * 1024, logger });
+  const app = buildNeuronApp(context, {
+    bodyLimit: 64 * 1024 * 1024,
+    limits: { requestTimeoutMs: config.requestTimeout, maxConnections: config.maxConnections },
+    logger,
+  });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.listen.port;

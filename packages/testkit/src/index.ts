@@ -7,3 +7,4 @@ export * from "./model-dir.js";
 export * from "./read-metric.js";
 export * from "./hub/hub-server.js";
 export * from "./hub/hub-files.js";
+export * from "./raw-connection.js";

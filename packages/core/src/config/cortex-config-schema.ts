@@ -25,6 +25,7 @@ function gatewaySchema(baseDir: string) {
     neuron_token: nonEmptyString().optional(),
     default_model: nonEmptyString().optional(),
     body_limit: byteSize({ min: 1 }).prefault("32MiB"),
+    max_connections: integer({ min: 1 }).prefault(1024),
     models_file: filePath(baseDir).optional(),
   }).transform((table) => ({
     listen: table.listen,
@@ -39,6 +40,8 @@ function gatewaySchema(baseDir: string) {
     defaultModel: table.default_model,
     /** Bytes. */
     bodyLimit: table.body_limit,
+    /** Concurrent client connections; more are closed as they arrive. */
+    maxConnections: table.max_connections,
     /** Absolute path of the placement profiles (models.toml). */
     modelsFile: table.models_file,
   }));
@@ -50,6 +53,7 @@ const timeoutsSchema = configTable({
   first_byte: duration({ min: 1 }).prefault("300s"),
   idle: duration({ min: 1 }).prefault("120s"),
   load: duration({ min: 1 }).prefault("600s"),
+  request: duration({ min: 1 }).prefault("60s"),
 }).transform((table) => ({
   connect: table.connect,
   /** Includes prompt processing; a cold load is waited for separately (`load`). */
@@ -58,6 +62,8 @@ const timeoutsSchema = configTable({
   idle: table.idle,
   /** How long a request waits for a cold load. */
   load: table.load,
+  /** For a client to send a whole request, headers and body (slow clients get 408); not generation. */
+  request: table.request,
 }));
 
 const evictionSchema = configTable({

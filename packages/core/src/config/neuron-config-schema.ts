@@ -5,6 +5,7 @@ import type { DeepReadonly } from "./deep-freeze.js";
 import { describeTomlValue } from "./format-config-issues.js";
 import {
   byteSize,
+  duration,
   filePath,
   integer,
   listenAddress,
@@ -81,6 +82,8 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     gpu_layers: gpuLayers().prefault("auto"),
     queue_limit: integer({ min: 0 }).prefault(32),
     auth_token: nonEmptyString().optional(),
+    request_timeout: duration({ min: 1 }).prefault("60s"),
+    max_connections: integer({ min: 1 }).prefault(1024),
     models: z.record(z.string(), modelOverrideSchema).prefault({}),
   }).transform((table) => ({
     name: table.name ?? hostname,
@@ -107,6 +110,10 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     queueLimit: table.queue_limit,
     /** When set, every route but /health needs `Authorization: Bearer <token>`. */
     authToken: table.auth_token,
+    /** Milliseconds for a client to send a whole request, headers and body (else 408); not generation. */
+    requestTimeout: table.request_timeout,
+    /** Concurrent connections; more are closed as they arrive. */
+    maxConnections: table.max_connections,
     /** Per-model overrides, keyed by model id. */
     models: table.models,
   }));

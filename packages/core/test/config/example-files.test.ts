@@ -36,6 +36,12 @@ describe("example config files", () => {
 
   it("the cortex example sets every key the defaults have", async () => {
     const config = await loadCortexConfig(`${root}cortex.example.toml`);
-    expect(config.timeouts).toEqual({ connect: 5000, firstByte: 300_000, idle: 120_000, load: 600_000 });
+    expect(config.timeouts).toEqual({
+      connect: 5000,
+      firstByte: 300_000,
+      idle: 120_000,
+      load: 600_000,
+      request: 60_000,
+    });
   });
 });

@@ -22,6 +22,8 @@ describe("neuron.toml", () => {
       gpuLayers: "auto",
       queueLimit: 32,
       authToken: undefined,
+      requestTimeout: 60_000,
+      maxConnections: 1024,
       models: {},
     });
   });

@@ -1,4 +1,4 @@
-import { fromHttpFrameworkError, toCortexError } from "@cortex/core";
+import { fromHttpFrameworkError, hasUnreadBody, toCortexError } from "@cortex/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ANTHROPIC, OPENAI } from "../dialects/dialect.js";
 import type { Dialect } from "../pipeline/exchange.js";
@@ -14,6 +14,7 @@ export function gatewayErrorHandler(
   if (failure.status >= 500 && failure.code === "internal_error")
     request.log.error({ reqId: request.id, err: error }, "request failed");
   const rendered = dialectOf(request).renderError(failure, request.id);
+  if (hasUnreadBody(request.raw)) void reply.header("connection", "close");
   void reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
 }
 

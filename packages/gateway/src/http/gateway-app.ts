@@ -1,4 +1,4 @@
-import { CortexError } from "@cortex/core";
+import { CortexError, capConnections, requestTimeoutOptions, type HttpServerLimits } from "@cortex/core";
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -87,6 +87,7 @@ function routes(options: GatewayAppOptions): GatewayRoute[] {
 
 export interface GatewayAppOptions {
   bodyLimit: number;
+  limits: HttpServerLimits;
   logger: FastifyInstance["log"] | false;
   /** Anthropic streams send `ping` after this much silence. */
   anthropicPingMs: number;
@@ -99,7 +100,8 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Per-request lines would drown the decisions and transitions we do log.
     logController: new LogController({ disableRequestLogging: true }),
-    requestTimeout: 0,
+    // The whole request must arrive in time (slow clients get 408); streaming answers are not timed.
+    ...requestTimeoutOptions(options.limits.requestTimeoutMs),
     // A pino child per request is a measurable share of the proxy's per-request cost; the few request
     // lines we write name the request id themselves (Fastify's own rare warnings go without it).
     childLoggerFactory: (logger) => logger,
@@ -111,6 +113,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     rewriteUrl: (request) => stripPrefix(request.url ?? "/"),
   });
   app.setErrorHandler(gatewayErrorHandler);
+  capConnections(app.server, options.limits.maxConnections, (message) => app.log.warn(message));
   // Unknown routes are client routes too: a caller without a key learns nothing about what exists, and
   // (an onRequest hook, as on every route) is refused before its body is read.
   void app.register(async (scope) => {

@@ -48,6 +48,9 @@ const RESTART_KEYS: readonly [string, (config: CortexConfig) => unknown][] = [
   ["gateway.listen", (config) => config.gateway.listen],
   ["gateway.metrics_listen", (config) => config.gateway.metricsListen],
   ["gateway.body_limit", (config) => config.gateway.bodyLimit],
+  // HTTP server options, set when the server is created.
+  ["gateway.max_connections", (config) => config.gateway.maxConnections],
+  ["timeouts.request", (config) => config.timeouts.request],
 ];
 
 /**

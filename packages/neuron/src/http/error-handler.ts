@@ -1,4 +1,4 @@
-import { fromHttpFrameworkError, renderOpenAIError, toCortexError } from "@cortex/core";
+import { fromHttpFrameworkError, hasUnreadBody, renderOpenAIError, toCortexError } from "@cortex/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 
 /** The one place errors become responses on the neuron: OpenAI's envelope, the code table's status. */
@@ -10,5 +10,6 @@ export function neuronErrorHandler(
   const cortexError = fromHttpFrameworkError(error) ?? toCortexError(error);
   if (cortexError.status >= 500) request.log.error({ err: error }, "request failed");
   const rendered = renderOpenAIError(cortexError, request.id);
+  if (hasUnreadBody(request.raw)) void reply.header("connection", "close");
   void reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
 }

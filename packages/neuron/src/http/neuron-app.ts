@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { CortexError } from "@cortex/core";
+import { CortexError, capConnections, requestTimeoutOptions, type HttpServerLimits } from "@cortex/core";
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -34,6 +34,7 @@ const ROUTES: readonly { method: "GET" | "POST"; url: string; handler: Handler; 
 
 export interface NeuronAppOptions {
   bodyLimit: number;
+  limits: HttpServerLimits;
   logger: FastifyInstance["log"] | false;
 }
 
@@ -47,10 +48,11 @@ export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): F
       const given = request.headers["x-request-id"];
       return typeof given === "string" && given.length > 0 && given.length <= 128 ? given : ctx.newId("req_");
     },
-    // Long generations must not be cut by Node's default request timeout.
-    requestTimeout: 0,
+    // The whole request must arrive in time (slow clients get 408); generation is not timed.
+    ...requestTimeoutOptions(options.limits.requestTimeoutMs),
   });
   app.setErrorHandler(neuronErrorHandler);
+  capConnections(app.server, options.limits.maxConnections, (message) => app.log.warn(message));
   app.setNotFoundHandler((request) => {
     throw new CortexError("not_found", `no route ${request.method} ${request.url}`);
   });

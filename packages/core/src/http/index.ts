@@ -1,0 +1,1 @@
+export * from "./http-server-limits.js";
