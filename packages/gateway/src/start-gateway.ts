@@ -1,5 +1,13 @@
 import { createServer, type Server } from "node:http";
-import { CortexError, newId, formatListenAddress, type CortexConfig, type ModelsConfig } from "@cortex/core";
+import {
+  CortexError,
+  boundUrls,
+  gatewayExposureWarnings,
+  isLoopbackHost,
+  newId,
+  type CortexConfig,
+  type ModelsConfig,
+} from "@cortex/core";
 import type { FastifyBaseLogger } from "fastify";
 import { Registry } from "prom-client";
 import { ModelCatalogue } from "./catalog/model-catalog.js";
@@ -23,8 +31,14 @@ export interface StartGatewayOptions {
 }
 
 export interface RunningGateway {
+  /** Where a client on this machine reaches the API (loopback when bound to all interfaces). */
   url: string;
   metricsUrl: string;
+  /** Where the servers are really bound (`http://0.0.0.0:31313`), for the start line. */
+  listenUrl: string;
+  metricsListenUrl: string;
+  /** Open-deployment warnings (also logged): who can reach this gateway without a credential. */
+  warnings: readonly string[];
   context: GatewayContext;
   /**
    * SIGHUP: everything in cortex.toml and models.toml takes effect at once (keys, timeouts, policies,
@@ -133,6 +147,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
   const app = buildGatewayApp(context, {
     bodyLimit: runtime.config.gateway.bodyLimit,
+    loopbackOnly: isLoopbackHost(runtime.config.gateway.listen.host),
     limits: {
       requestTimeoutMs: runtime.config.timeouts.request,
       maxConnections: runtime.config.gateway.maxConnections,
@@ -154,10 +169,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   poller.start();
   await app.listen({ host: runtime.config.gateway.listen.host, port: runtime.config.gateway.listen.port });
   const metricsServer = await listenMetrics(promRegistry, runtime.config.gateway.metricsListen);
+  const api = boundUrls(app.server.address());
+  const metricsUrls = boundUrls(metricsServer.address());
+  const warnings = gatewayExposureWarnings(runtime.config.gateway);
+  for (const warning of warnings) logger.warn(warning);
   let closing: Promise<void> | undefined;
   return {
-    url: urlOf(app.server),
-    metricsUrl: urlOf(metricsServer),
+    url: api.local,
+    metricsUrl: metricsUrls.local,
+    listenUrl: api.bound,
+    metricsListenUrl: metricsUrls.bound,
+    warnings,
     context,
     reload: (config, models) => {
       const restart = runtime.restartKeysChangedIn(config);
@@ -201,11 +223,4 @@ async function listenMetrics(registry: Registry, listen: { host: string; port: n
     server.listen(listen.port, listen.host, () => resolve());
   });
   return server;
-}
-
-function urlOf(server: Server): string {
-  const address = server.address();
-  if (typeof address !== "object" || address === null) throw new Error("server is not listening");
-  const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
-  return `http://${formatListenAddress({ host, port: address.port })}`;
 }

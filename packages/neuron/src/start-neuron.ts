@@ -1,5 +1,8 @@
 import { availableParallelism } from "node:os";
 import {
+  boundUrls,
+  isLoopbackHost,
+  neuronExposureWarnings,
   newId,
   SUPPORTED_GGUF_ARCHITECTURES,
   SUPPORTED_HF_MODEL_TYPES,
@@ -31,8 +34,13 @@ export interface StartNeuronOptions {
 }
 
 export interface RunningNeuron {
+  /** Where a client on this machine reaches the neuron (loopback when bound to all interfaces). */
   url: string;
+  /** Where it is really bound (`http://0.0.0.0:13131`), for the start line. */
+  listenUrl: string;
   port: number;
+  /** Open-deployment warnings (also logged). */
+  warnings: readonly string[];
   manager: ModelManager;
   close(): Promise<void>;
 }
@@ -144,18 +152,21 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
   };
   const app = buildNeuronApp(context, {
     bodyLimit: 64 * 1024 * 1024,
+    loopbackOnly: isLoopbackHost(config.listen.host),
     limits: { requestTimeoutMs: config.requestTimeout, maxConnections: config.maxConnections },
     logger,
   });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.listen.port;
-  const host =
-    config.listen.host === "0.0.0.0" || config.listen.host === "::" ? "127.0.0.1" : config.listen.host;
+  const urls = boundUrls(address);
+  const warnings = neuronExposureWarnings(config);
+  for (const warning of warnings) logger.warn(warning);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
-    port,
+    url: urls.local,
+    listenUrl: urls.bound,
+    port: typeof address === "object" && address ? address.port : config.listen.port,
+    warnings,
     manager,
     close: () => {
       closing ??= shutdown(app.close(), manager, engine, options.shutdownGraceMs ?? 10_000);

@@ -31,7 +31,10 @@ export function cortexServeCommand(): Command {
       const { config, models } = await loadAll();
       const { startGateway } = await import("@cortex/gateway");
       const gateway = await startGateway({ config, models, logger });
-      process.stdout.write(`cortex listening on ${gateway.url} (metrics on ${gateway.metricsUrl}/metrics)\n`);
+      for (const warning of gateway.warnings) process.stderr.write(`WARNING: ${warning}\n`);
+      process.stdout.write(
+        `cortex listening on ${gateway.listenUrl} (metrics on ${gateway.metricsListenUrl}/metrics)\n`,
+      );
       process.on("SIGHUP", () => {
         loadAll().then(
           (next) => {

@@ -77,6 +77,7 @@ export function cortexUpCommand(): Command {
       );
       const { startGateway } = await import("@cortex/gateway");
       const gateway = await startGateway({ config, models, logger });
+      for (const warning of gateway.warnings) process.stderr.write(`WARNING: ${warning}\n`);
       printQuickstart(
         gateway.url,
         gateway.metricsUrl,

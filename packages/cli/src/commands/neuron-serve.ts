@@ -30,9 +30,10 @@ export function neuronServeCommand(): Command {
         ...(forceToolCallDefault ? { forceToolCallDefault } : {}),
         ...(Number.isFinite(grace) && grace >= 0 ? { shutdownGraceMs: grace } : {}),
       });
-      logger.info({ url: neuron.url, modelsDir: config.modelsDir }, "neuron listening");
+      logger.info({ url: neuron.listenUrl, modelsDir: config.modelsDir }, "neuron listening");
+      for (const warning of neuron.warnings) process.stderr.write(`WARNING: ${warning}\n`);
       // Machine-readable line for supervisors and tests that start us on port 0.
-      process.stdout.write(`neuron listening on ${neuron.url}\n`);
+      process.stdout.write(`neuron listening on ${neuron.listenUrl}\n`);
       onShutdownSignals(logger, () => neuron.close());
     });
 }

@@ -1,1 +1,2 @@
 export * from "./http-server-limits.js";
+export * from "./exposure.js";

@@ -1,4 +1,10 @@
-import { CortexError, capConnections, requestTimeoutOptions, type HttpServerLimits } from "@cortex/core";
+import {
+  CortexError,
+  capConnections,
+  foreignHostRefusal,
+  requestTimeoutOptions,
+  type HttpServerLimits,
+} from "@cortex/core";
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -88,6 +94,8 @@ function routes(options: GatewayAppOptions): GatewayRoute[] {
 export interface GatewayAppOptions {
   bodyLimit: number;
   limits: HttpServerLimits;
+  /** Listening on loopback only: without api_keys, requests must name a loopback Host (DNS rebinding). */
+  loopbackOnly: boolean;
   logger: FastifyInstance["log"] | false;
   /** Anthropic streams send `ping` after this much silence. */
   anthropicPingMs: number;
@@ -117,7 +125,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
   // Unknown routes are client routes too: a caller without a key learns nothing about what exists, and
   // (an onRequest hook, as on every route) is refused before its body is read.
   void app.register(async (scope) => {
-    scope.addHook("onRequest", accessHook(ctx, "client"));
+    scope.addHook("onRequest", accessHook(ctx, "client", options.loopbackOnly));
     scope.setNotFoundHandler((request) => {
       throw new CortexError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
     });
@@ -127,7 +135,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
       method: route.method,
       url: route.url,
       config: { dialect: route.dialect },
-      onRequest: accessHook(ctx, route.access),
+      onRequest: accessHook(ctx, route.access, options.loopbackOnly),
       handler: (request, reply) => route.handler(ctx, request, reply),
     });
   }
@@ -138,14 +146,18 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
  * Per route, so the level is known without a lookup. Synchronous on purpose: this runs for every
  * request, and an async hook costs a promise each time.
  */
-function accessHook(ctx: GatewayContext, level: Access): onRequestHookHandler {
+function accessHook(ctx: GatewayContext, level: Access, loopbackOnly: boolean): onRequestHookHandler {
   return (request, reply, done) => {
     void reply.header("x-request-id", request.id);
     void reply.header("request-id", request.id);
     try {
-      if (level === "public") return done();
       // The keys in force now: a reload that rotates them takes effect with the next request.
       const { adminKey, apiKeys } = ctx.runtime();
+      if (loopbackOnly && apiKeys.length === 0) {
+        const refusal = foreignHostRefusal(request.headers.host, "gateway", "gateway.api_keys");
+        if (refusal !== null) throw new CortexError("permission_denied", refusal);
+      }
+      if (level === "public") return done();
       if (level === "admin" && adminKey !== undefined) requireKey(request.headers, [adminKey], "admin key");
       // Without an admin key, /admin is at least as closed as the client routes, never open.
       const clientLevel = level === "client" || (level === "admin" && adminKey === undefined);

@@ -1,5 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
-import { CortexError, capConnections, requestTimeoutOptions, type HttpServerLimits } from "@cortex/core";
+import {
+  CortexError,
+  capConnections,
+  foreignHostRefusal,
+  requestTimeoutOptions,
+  type HttpServerLimits,
+} from "@cortex/core";
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -35,6 +41,8 @@ const ROUTES: readonly { method: "GET" | "POST"; url: string; handler: Handler; 
 export interface NeuronAppOptions {
   bodyLimit: number;
   limits: HttpServerLimits;
+  /** Listening on loopback only: without a token, requests must name a loopback Host (DNS rebinding). */
+  loopbackOnly: boolean;
   logger: FastifyInstance["log"] | false;
 }
 
@@ -58,6 +66,10 @@ export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): F
   });
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
+    if (ctx.authToken === undefined && options.loopbackOnly) {
+      const refusal = foreignHostRefusal(request.headers.host, "neuron", "auth_token");
+      if (refusal !== null) throw new CortexError("permission_denied", refusal);
+    }
     if (ctx.authToken !== undefined && !isPublic(request.url)) checkToken(ctx.authToken, request);
   });
   for (const route of ROUTES) {
