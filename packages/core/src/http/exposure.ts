@@ -85,7 +85,11 @@ export function neuronExposureWarnings(neuron: {
  * rebinding points a name the page controls at 127.0.0.1. Browsers always send that name as `Host`,
  * so such a server answers only requests whose Host is a loopback name. Null when the request passes.
  */
-export function foreignHostRefusal(host: string | undefined, what: string, credential: string): string | null {
+export function foreignHostRefusal(
+  host: string | undefined,
+  what: string,
+  credential: string,
+): string | null {
   if (isLoopbackHostHeader(host)) return null;
   return (
     `Host ${JSON.stringify(host)} is not a loopback name: this ${what} has no ${credential} and answers ` +
