@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ChatStreamEvent } from "../../src/canonical/index.js";
-import { createOpenAIChunkEncoder, createOpenAICompletionChunkEncoder } from "../../src/dialects/index.js";
+import {
+  createOpenAIChunkEncoder,
+  createOpenAICompletionChunkEncoder,
+  type OpenAIChatChunk,
+} from "../../src/dialects/index.js";
 import { toJsonl } from "./fixtures.js";
 
 const options = { id: "chatcmpl-1", model: "qwen3-8b", created: 1764201600 };
@@ -29,10 +33,32 @@ describe("createOpenAIChunkEncoder", () => {
     );
   });
 
+  it("starts a reply that opens with a tool call with content null, as OpenAI does (no empty text part)", async () => {
+    const events: ChatStreamEvent[] = [
+      { type: "start", id: "chatcmpl-1", model: "qwen3-8b", created: 1764201600 },
+      { type: "tool-call-start", index: 0, id: "call_1", name: "get_weather" },
+      { type: "tool-call-delta", index: 0, argumentsDelta: '{"city":"Paris"}' },
+      { type: "finish", finishReason: { unified: "tool_calls" } },
+      { type: "usage", usage: { promptTokens: 20, completionTokens: 9 } },
+    ];
+    const chunks = encodeAll(events, false) as OpenAIChatChunk[];
+    expect(chunks[0]?.choices[0]?.delta).toEqual({
+      role: "assistant",
+      content: null,
+      tool_calls: [
+        { index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } },
+      ],
+    });
+    expect(chunks.some((chunk) => chunk.choices[0]?.delta.content === "")).toBe(false);
+    await expect(toJsonl(encodeAll(events, true))).toMatchFileSnapshot(
+      "__snapshots__/openai-chunk-encoder/tool-call-first.jsonl",
+    );
+  });
+
   it("has no usage field at all without include_usage", () => {
     const chunks = encodeAll(toolTurn, false);
     expect(chunks.every((chunk) => !Object.hasOwn(chunk as object, "usage"))).toBe(true);
-    expect(chunks).toHaveLength(7);
+    expect(chunks).toHaveLength(6);
   });
 
   it("sends the role chunk first even when a delta comes before start, and reports a stop sequence", () => {

@@ -16,7 +16,8 @@ export interface OpenAIChunkEncoderOptions {
 
 export interface OpenAIChunkDelta {
   role?: "assistant";
-  content?: string;
+  /** `null` only in the first delta of a reply that does not start with text (OpenAI's own shape). */
+  content?: string | null;
   reasoning_content?: string;
   tool_calls?: {
     index: number;
@@ -56,6 +57,10 @@ export interface OpenAIChunkEncoder {
  * Canonical stream → `chat.completion.chunk`s as the openai SDK and Zed parse them (API-SPEC §2.4): role
  * first, tool-call fragments always carrying `index`, `usage:null` on every chunk when usage was asked
  * for and a final `choices:[]` usage chunk. Events out of order are dropped rather than sent.
+ *
+ * The role goes with the first content, the way OpenAI sends it: `{role, content: ""}` as its own chunk
+ * before text, merged as `{role, content: null, …}` into the first tool-call (or reasoning) delta. A
+ * `content: ""` before a tool call makes @ai-sdk/openai emit an empty text part ahead of the call.
  */
 export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): OpenAIChunkEncoder {
   let roleSent = false;
@@ -87,11 +92,17 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): Op
     };
     return value;
   };
-  /** The role chunk goes first, whatever event arrives first. */
+  /** Text (or nothing at all) first: the role chunk with `content: ""` goes ahead of `chunks`. */
   const withRole = (chunks: OpenAIStreamPayload[]): OpenAIStreamPayload[] => {
     if (roleSent) return chunks;
     roleSent = true;
     return [chunk({ role: "assistant", content: "" }), ...chunks];
+  };
+  /** Anything but text first: the role rides on that delta, with `content: null`. */
+  const withRoleIn = (delta: OpenAIChunkDelta): OpenAIStreamPayload[] => {
+    if (roleSent) return [chunk(delta)];
+    roleSent = true;
+    return [chunk({ role: "assistant", content: null, ...delta })];
   };
 
   return {
@@ -100,11 +111,12 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): Op
       if (finished && event.type !== "usage" && event.type !== "error") return [];
       switch (event.type) {
         case "start":
-          return withRole([]);
+          // The role waits for the first content: only then is it known whether that is text.
+          return [];
         case "text-delta":
-          return withRole(event.text === "" ? [] : [chunk({ content: event.text })]);
+          return event.text === "" ? [] : withRole([chunk({ content: event.text })]);
         case "reasoning-delta":
-          return withRole(event.text === "" ? [] : [chunk({ reasoning_content: event.text })]);
+          return event.text === "" ? [] : withRoleIn({ reasoning_content: event.text });
         case "tool-call-start": {
           if (toolCalls.has(event.index)) return [];
           toolCalls.add(event.index);
@@ -114,7 +126,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): Op
             type: "function" as const,
             function: { name: event.name, arguments: "" },
           };
-          return withRole([chunk({ tool_calls: [fragment] })]);
+          return withRoleIn({ tool_calls: [fragment] });
         }
         case "tool-call-delta":
           if (!toolCalls.has(event.index) || event.argumentsDelta === "") return [];
