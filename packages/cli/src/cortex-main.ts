@@ -1,9 +1,11 @@
 import { Command } from "commander";
 import { configCheckCommand } from "./commands/config-check.js";
 import { cortexDecisionsCommand } from "./commands/cortex-decisions.js";
+import { cortexDeleteCommand } from "./commands/cortex-delete.js";
 import { cortexLoadCommand } from "./commands/cortex-load.js";
 import { cortexModelsCommand } from "./commands/cortex-models.js";
 import { cortexPinCommand } from "./commands/cortex-pin.js";
+import { cortexPullCommand } from "./commands/cortex-pull.js";
 import { cortexServeCommand } from "./commands/cortex-serve.js";
 import { cortexStatusCommand } from "./commands/cortex-status.js";
 import { cortexUnloadCommand } from "./commands/cortex-unload.js";
@@ -21,6 +23,8 @@ export async function runCortex(argv: string[], io: CortexIo = processIo()): Pro
     .addCommand(cortexModelsCommand(io))
     .addCommand(cortexLoadCommand(io))
     .addCommand(cortexUnloadCommand(io))
+    .addCommand(cortexPullCommand(io))
+    .addCommand(cortexDeleteCommand(io))
     .addCommand(cortexPinCommand(io, true))
     .addCommand(cortexPinCommand(io, false))
     .addCommand(cortexDecisionsCommand(io));

@@ -1,5 +1,14 @@
 import { describeFetchFailure, fetchFailureCode, requestFailed, unreachable } from "./gateway-error.js";
-import type { CatalogModel, Decision, Fleet, LoadResult, PinResult, UnloadResult } from "./gateway-types.js";
+import type {
+  CatalogModel,
+  Decision,
+  DeleteResult,
+  Fleet,
+  LoadResult,
+  PinResult,
+  PullResult,
+  UnloadResult,
+} from "./gateway-types.js";
 
 export interface GatewayClientOptions {
   /** The gateway's base URL, without a trailing slash. */
@@ -70,6 +79,31 @@ export class GatewayClient {
       body,
       (value): value is UnloadResult => hasArray(value, "unloaded_from"),
       "/admin/models/unload",
+    );
+  }
+
+  /** Starts a pull on `node`; the gateway answers once the node has listed the repo and chosen the file. */
+  async pull(request: {
+    node: string;
+    repo: string;
+    quant?: string;
+    file?: string;
+    revision?: string;
+  }): Promise<PullResult> {
+    const body = await this.#call({ method: "POST", path: "/admin/models/pull", body: request });
+    return expect(
+      body,
+      (value): value is PullResult => isRecord(value) && isRecord(value.model),
+      "/admin/models/pull",
+    );
+  }
+
+  async deleteModel(model: string, node: string): Promise<DeleteResult> {
+    const body = await this.#call({ method: "POST", path: "/admin/models/delete", body: { model, node } });
+    return expect(
+      body,
+      (value): value is DeleteResult => isRecord(value) && value.deleted === true,
+      "/admin/models/delete",
     );
   }
 

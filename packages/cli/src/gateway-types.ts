@@ -1,6 +1,15 @@
 /** What the gateway's admin API and `/v1/models` answer, as far as the CLI reads them. */
 
-export type ModelState = "unloaded" | "loading" | "loaded" | "unloading" | "failed" | "converting";
+export type ModelState =
+  "unloaded" | "loading" | "loaded" | "unloading" | "failed" | "converting" | "downloading";
+
+/** A model being pulled from Hugging Face (and one whose pull failed). */
+export interface FleetDownload {
+  repo: string;
+  revision: string;
+  bytes_done: number;
+  bytes_total: number;
+}
 
 export interface FleetGpu {
   index: number;
@@ -28,6 +37,9 @@ export interface FleetModel {
   last_used: number | null;
   context_length: number | null;
   pinned: boolean;
+  /** Only for pulls: what is downloading, and (when it failed) why. */
+  download?: FleetDownload;
+  error?: string | null;
 }
 
 export interface FleetNode {
@@ -79,6 +91,23 @@ export interface LoadResult {
 export interface UnloadResult {
   model: string;
   unloaded_from: string[];
+}
+
+export interface PullResult {
+  node: string;
+  model: {
+    id: string;
+    state: ModelState;
+    quantization: string | null;
+    file_size: number;
+    download?: FleetDownload;
+  };
+}
+
+export interface DeleteResult {
+  node: string;
+  model: string;
+  deleted: true;
 }
 
 export interface PinResult {

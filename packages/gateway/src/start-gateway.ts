@@ -11,6 +11,7 @@ import {
 import type { FastifyBaseLogger } from "fastify";
 import { Registry } from "prom-client";
 import { ModelCatalogue } from "./catalog/model-catalog.js";
+import type { NeuronClient } from "./cluster/neuron-client.js";
 import { NeuronClients, type NeuronClientSettings } from "./cluster/neuron-clients.js";
 import { NodeRegistry } from "./cluster/node-registry.js";
 import { StatusPoller } from "./cluster/status-poller.js";
@@ -126,6 +127,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (decision.kind === "defrag") metrics.defragMoves.inc();
   });
   const catalogue = new ModelCatalogue(current, () => registry.snapshot());
+  /** The client of a configured node, or a 400 naming the nodes there are. */
+  const clientFor = (node: string): NeuronClient => {
+    const client = clients.get(node);
+    if (client) return client;
+    const names = runtime.config.neurons.map((neuron) => neuron.name).join(", ");
+    throw new CortexError("invalid_request", `no node named ${node} (nodes: ${names || "none"})`, {
+      param: "node",
+    });
+  };
   const context: GatewayContext = {
     runtime: current,
     scheduler,
@@ -141,6 +151,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       metrics.upstreamErrors.inc({ node, kind });
       // Do not wait for the next poll to stop routing to a node that refuses connections.
       if (kind === "connect") void poller.refreshNode(node).catch(() => undefined);
+    },
+    nodeFiles: {
+      pull: async (node, request, signal) => {
+        const model = await clientFor(node).pull(request, signal);
+        await poller.refreshNode(node).catch(() => undefined);
+        return model;
+      },
+      remove: async (node, model, signal) => {
+        await clientFor(node).deleteModel(model, signal);
+        await poller.refreshNode(node).catch(() => undefined);
+      },
     },
     now,
     newId,

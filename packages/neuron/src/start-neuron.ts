@@ -20,6 +20,9 @@ import type { NeuronContext } from "./http/neuron-context.js";
 import { createNeuronMetrics } from "./metrics/neuron-metrics.js";
 import { MemoryBudget } from "./models/memory-budget.js";
 import { ModelManager } from "./models/model-manager.js";
+import { HubClient, hubSettingsFromEnv, type HubSettings } from "./hub/hub-client.js";
+import { PullManager } from "./hub/pull-manager.js";
+import type { FreeSpace } from "./hub/pull-model.js";
 import { NEURON_VERSION } from "./version.js";
 
 export interface StartNeuronOptions {
@@ -31,6 +34,8 @@ export interface StartNeuronOptions {
   forceToolCallDefault?: string;
   /** How long shutdown waits for in-flight requests before aborting them. */
   shutdownGraceMs?: number;
+  /** Pulls from Hugging Face: the hub defaults to HF_ENDPOINT / HF_TOKEN; tests inject free space. */
+  pulls?: { hub?: HubSettings; freeSpace?: FreeSpace; retryDelayMs?: number };
 }
 
 export interface RunningNeuron {
@@ -89,6 +94,15 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     models: () => manager.list(),
     memory: () => budget.snapshot(),
   });
+  const log = (message: string, fields?: Record<string, unknown>): void => logger.info(fields ?? {}, message);
+  const pulls: PullManager = new PullManager({
+    modelsDir: config.modelsDir,
+    client: new HubClient(options.pulls?.hub ?? hubSettingsFromEnv()),
+    ...(options.pulls?.freeSpace ? { freeSpace: options.pulls.freeSpace } : {}),
+    ...(options.pulls?.retryDelayMs === undefined ? {} : { retryDelayMs: options.pulls.retryDelayMs }),
+    log,
+    onPulled: () => manager.refresh(true),
+  });
   const manager: ModelManager = new ModelManager({
     modelsDir: config.modelsDir,
     cacheDir: config.cacheDir,
@@ -97,12 +111,13 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     defaults: { contextSize: config.contextSize, parallel: config.parallel, gpuLayers: config.gpuLayers },
     overrides: config.models,
     now: Date.now,
-    log: (message, fields) => logger.info(fields ?? {}, message),
+    log,
     onStateChange: (model, state) => logger.info({ model, state }, "model state"),
     onLoadFinished: (model, ms, ok) => {
       metrics.loads.inc({ model, result: ok ? "ok" : "error" });
       if (ok) metrics.loadDuration.observe({ model }, ms / 1000);
     },
+    pending: (model) => pulls.pending(model),
   });
   await manager.refresh(true);
 
@@ -141,6 +156,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
 
   const context: NeuronContext = {
     manager,
+    pulls,
     metrics,
     registry,
     info,
@@ -169,7 +185,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     warnings,
     manager,
     close: () => {
-      closing ??= shutdown(app.close(), manager, engine, options.shutdownGraceMs ?? 10_000);
+      closing ??= shutdown(app.close(), manager, pulls, engine, options.shutdownGraceMs ?? 10_000);
       return closing;
     },
   };
@@ -179,9 +195,12 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
 async function shutdown(
   serverClosed: Promise<void>,
   manager: ModelManager,
+  pulls: PullManager,
   engine: Engine,
   graceMs: number,
 ): Promise<void> {
+  // Downloads stop at once; what arrived stays for the next pull of the same files.
+  const pullsStopped = pulls.close();
   let timer: NodeJS.Timeout | undefined;
   const grace = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, graceMs);
@@ -189,6 +208,7 @@ async function shutdown(
   await Promise.race([serverClosed, grace]);
   clearTimeout(timer);
   await manager.unloadAll(true);
+  await pullsStopped;
   await serverClosed;
   await engine.dispose();
 }

@@ -88,9 +88,10 @@ function modelCells(model: FleetModel): Cell[] {
   ];
 }
 
-/** "loaded", "loading 40%", "failed". */
+/** "loaded", "loading 40%", "downloading 12%", "failed". */
 export function formatModelState(model: Pick<FleetModel, "state" | "progress">): string {
-  return model.progress !== null && (model.state === "loading" || model.state === "converting")
+  return model.progress !== null &&
+    (model.state === "loading" || model.state === "converting" || model.state === "downloading")
     ? `${model.state} ${Math.round(model.progress * 100)}%`
     : model.state;
 }
@@ -104,6 +105,7 @@ function stateTone(state: FleetModel["state"]): Tone {
     case "loading":
     case "converting":
     case "unloading":
+    case "downloading":
       return "warn";
     case "unloaded":
       return "dim";

@@ -5,7 +5,16 @@ import { z } from "zod";
  * mismatch is a bug we want to see, not something to paper over.
  */
 
-export const MODEL_STATES = ["unloaded", "loading", "loaded", "unloading", "failed", "converting"] as const;
+export const MODEL_STATES = [
+  "unloaded",
+  "loading",
+  "loaded",
+  "unloading",
+  "failed",
+  "converting",
+  /** Being pulled from Hugging Face; not servable until it is "unloaded". */
+  "downloading",
+] as const;
 export const ModelStateSchema = z.enum(MODEL_STATES);
 export type ModelState = z.infer<typeof ModelStateSchema>;
 
@@ -32,6 +41,16 @@ export const NeuronModelSchema = z.object({
   in_flight: z.number(),
   queued: z.number(),
   error: z.string().nullable(),
+  /** Set while the model is pulled from Hugging Face (and when that pull failed). */
+  download: z
+    .object({
+      repo: z.string(),
+      /** The commit the files come from. */
+      revision: z.string(),
+      bytes_done: z.number(),
+      bytes_total: z.number(),
+    })
+    .optional(),
 });
 export type NeuronModel = z.infer<typeof NeuronModelSchema>;
 
@@ -99,6 +118,23 @@ export type UnloadRequest = z.infer<typeof UnloadRequestSchema>;
 
 export const LifecycleResponseSchema = z.object({ model: NeuronModelSchema });
 export type LifecycleResponse = z.infer<typeof LifecycleResponseSchema>;
+
+/** `POST /models/pull`: a Hugging Face repo and, for GGUF repos, which file (by name or quant tag). */
+export const PullRequestSchema = z.object({
+  repo: z.string().min(1),
+  file: z.string().min(1).optional(),
+  quant: z.string().min(1).optional(),
+  revision: z.string().min(1).optional(),
+});
+export type PullRequest = z.infer<typeof PullRequestSchema>;
+
+/** 202 while downloading (follow it in `GET /models`), 200 when the model was already there. */
+export const PullResponseSchema = z.object({ model: NeuronModelSchema });
+export type PullResponse = z.infer<typeof PullResponseSchema>;
+
+/** `DELETE /models/{id}`: a pulled model's files are gone (or its pull was cancelled). */
+export const DeleteResponseSchema = z.object({ model: z.string(), deleted: z.literal(true) });
+export type DeleteResponse = z.infer<typeof DeleteResponseSchema>;
 
 export const TokenizeRequestSchema = z.union([
   z.object({ model: z.string().min(1), prompt: z.string() }),

@@ -30,6 +30,7 @@ const STATE_RANK: Record<NeuronModel["state"], number> = {
   unloading: 2,
   unloaded: 1,
   failed: 0,
+  downloading: -1,
 };
 
 /**
@@ -42,6 +43,8 @@ export function buildCatalog(reports: readonly NodeReport[], models: ModelsConfi
     if (report.state === "down") continue;
     for (const model of report.models) {
       if (model.state === "failed" && model.error !== null && model.parameters === null) continue;
+      // Not servable until its files are in place (the fleet view shows the download).
+      if (model.state === "downloading") continue;
       const placement: CatalogPlacement = {
         node: report.name,
         state: model.state,

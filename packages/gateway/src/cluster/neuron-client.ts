@@ -1,11 +1,15 @@
 import type { Readable } from "node:stream";
 import {
+  DeleteResponseSchema,
   LifecycleResponseSchema,
+  PullResponseSchema,
   NeuronInfoSchema,
   NeuronModelsResponseSchema,
   TokenizeResponseSchema,
   type CortexError,
+  type DeleteResponse,
   type LoadRequest,
+  type PullRequest,
   type NeuronInfo,
   type NeuronModel,
   type NeuronModelsResponse,
@@ -41,7 +45,7 @@ export interface NeuronClientOptions {
 }
 
 export interface NeuronRequest {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "DELETE";
   /** Starts with `/`, relative to the endpoint. */
   readonly path: string;
   readonly body?: string | Buffer;
@@ -150,6 +154,34 @@ export class NeuronClient {
       this.#timeouts.load,
     );
     return response.model;
+  }
+
+  /**
+   * Starts a pull from Hugging Face on the neuron; it answers once the repo is listed and the file
+   * chosen (the download goes on in the background and shows in `/models`), hence the load timeout.
+   */
+  async pull(request: PullRequest, signal: AbortSignal): Promise<NeuronModel> {
+    const response = await this.#json(
+      "POST",
+      "/models/pull",
+      request,
+      PullResponseSchema,
+      signal,
+      this.#timeouts.load,
+    );
+    return response.model;
+  }
+
+  /** Removes a pulled model (the neuron unloads it first, waiting for its requests) or cancels its pull. */
+  deleteModel(model: string, signal: AbortSignal): Promise<DeleteResponse> {
+    return this.#json(
+      "DELETE",
+      `/models/${encodeURIComponent(model)}`,
+      undefined,
+      DeleteResponseSchema,
+      signal,
+      this.#timeouts.load,
+    );
   }
 
   /** Loads a cold model on demand on the neuron (the tokenizer lives in the weights), hence the load timeout. */

@@ -20,7 +20,7 @@ import { runExchange } from "../pipeline/pipeline.js";
 import { requireKey } from "./auth.js";
 import { gatewayErrorHandler } from "./error-handler.js";
 import type { GatewayContext } from "./gateway-context.js";
-import { adminLoad, adminPin, adminUnload, decisions } from "./routes/admin.js";
+import { adminDelete, adminLoad, adminPin, adminPull, adminUnload, decisions } from "./routes/admin.js";
 import { getModel, listModels } from "./routes/models.js";
 
 type Handler = (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => unknown;
@@ -76,6 +76,8 @@ function routes(options: GatewayAppOptions): GatewayRoute[] {
     },
     { method: "POST", url: "/admin/models/load", access: "admin", handler: adminLoad },
     { method: "POST", url: "/admin/models/unload", access: "admin", handler: adminUnload },
+    { method: "POST", url: "/admin/models/pull", access: "admin", handler: adminPull },
+    { method: "POST", url: "/admin/models/delete", access: "admin", handler: adminDelete },
     {
       method: "POST",
       url: "/admin/models/pin",

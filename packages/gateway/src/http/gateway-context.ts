@@ -1,3 +1,4 @@
+import type { NeuronModel, PullRequest } from "@cortex/core";
 import type { Registry } from "prom-client";
 import type { CatalogEntry } from "../catalog/model-catalog.js";
 import type { FleetDescription } from "../fleet-view.js";
@@ -17,4 +18,9 @@ export interface GatewayContext extends PipelineServices {
   catalog(): CatalogEntry[];
   /** The fleet as the CLI and dashboard show it. */
   fleet(): FleetDescription;
+  /** Model files on one node: start a Hugging Face pull there, delete a model pulled there. */
+  readonly nodeFiles: {
+    pull(node: string, request: PullRequest, signal: AbortSignal): Promise<NeuronModel>;
+    remove(node: string, model: string, signal: AbortSignal): Promise<void>;
+  };
 }

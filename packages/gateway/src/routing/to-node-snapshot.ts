@@ -32,20 +32,23 @@ export function toNodeSnapshot(report: NodeReport, policyOf: (modelId: string) =
       headroom: memory.headroom,
     }),
     models: Object.freeze(
-      report.models.map((model) => {
-        const policy = policyOf(model.id);
-        return Object.freeze({
-          id: model.id,
-          state: model.state,
-          memoryEstimate: model.memory_estimate,
-          lastUsed: model.last_used,
-          inFlight: model.in_flight,
-          queued: model.queued,
-          pinned: policy.pinned,
-          priority: policy.priority,
-          allowed: policy.allowedNodes?.includes(report.name) ?? true,
-        });
-      }),
+      // A model still being pulled cannot be placed or routed to; the fleet view shows it.
+      report.models
+        .filter((model) => model.state !== "downloading")
+        .map((model) => {
+          const policy = policyOf(model.id);
+          return Object.freeze({
+            id: model.id,
+            state: model.state,
+            memoryEstimate: model.memory_estimate,
+            lastUsed: model.last_used,
+            inFlight: model.in_flight,
+            queued: model.queued,
+            pinned: policy.pinned,
+            priority: policy.priority,
+            allowed: policy.allowedNodes?.includes(report.name) ?? true,
+          });
+        }),
     ),
   });
 }

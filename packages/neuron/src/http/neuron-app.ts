@@ -17,19 +17,30 @@ import type { NeuronContext } from "./neuron-context.js";
 import { chatCompletions } from "./routes/chat-completions.js";
 import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
-import { loadModel, unloadModel } from "./routes/lifecycle.js";
+import { deleteModel, loadModel, pullModel, unloadModel } from "./routes/lifecycle.js";
 import { health, info, metrics, models, openaiModels } from "./routes/status.js";
 import { tokenize } from "./routes/tokenize.js";
 
 type Handler = (ctx: NeuronContext, request: FastifyRequest, reply: FastifyReply) => unknown;
 
 /** The neuron's whole HTTP surface (DESIGN.md "Neuron API"). */
-const ROUTES: readonly { method: "GET" | "POST"; url: string; handler: Handler; public?: boolean }[] = [
+const ROUTES: readonly {
+  method: "GET" | "POST" | "DELETE";
+  url: string;
+  handler: Handler;
+  public?: boolean;
+}[] = [
   { method: "GET", url: "/health", handler: () => health(), public: true },
   { method: "GET", url: "/info", handler: (ctx) => info(ctx) },
   { method: "GET", url: "/models", handler: (ctx) => models(ctx) },
   { method: "POST", url: "/models/load", handler: loadModel },
   { method: "POST", url: "/models/unload", handler: (ctx, request) => unloadModel(ctx, request) },
+  { method: "POST", url: "/models/pull", handler: pullModel },
+  {
+    method: "DELETE",
+    url: "/models/:model",
+    handler: (ctx, request) => deleteModel(ctx, request as FastifyRequest<{ Params: { model: string } }>),
+  },
   { method: "POST", url: "/tokenize", handler: tokenize },
   { method: "GET", url: "/metrics", handler: (ctx, _request, reply) => metrics(ctx, reply) },
   { method: "GET", url: "/v1/models", handler: (ctx) => openaiModels(ctx) },

@@ -2,10 +2,12 @@ import type { NeuronInfo } from "@cortex/core";
 import type { Registry } from "prom-client";
 import type { NeuronMetrics } from "../metrics/neuron-metrics.js";
 import type { ModelManager } from "../models/model-manager.js";
+import type { PullManager } from "../hub/pull-manager.js";
 
 /** What route handlers need, wired once in app.ts. */
 export interface NeuronContext {
   manager: ModelManager;
+  pulls: PullManager;
   metrics: NeuronMetrics;
   registry: Registry;
   info: () => Promise<NeuronInfo>;

@@ -91,6 +91,14 @@ export class HubClient {
   }
 
   /**
+   * Asks for the first byte of `path`: a gated or private repo refuses here, before a pull is accepted
+   * (the listing itself is public for gated repos).
+   */
+  async checkAccess(repo: string, commit: string, path: string): Promise<void> {
+    await this.#downloadUrl(repo, commit, path);
+  }
+
+  /**
    * Opens `path` at `commit` from byte `offset` on. Follows the hub's redirect to its CDN; the token
    * only goes to the hub's own origin (fetch drops it on a cross-origin redirect).
    */
@@ -101,19 +109,8 @@ export class HubClient {
     offset: number,
     signal: AbortSignal,
   ): Promise<OpenedDownload> {
-    const hub = await this.#library();
-    const info = await this.#call(repo, commit, () =>
-      hub.fileDownloadInfo({
-        repo: { type: "model", name: repo },
-        path,
-        revision: commit,
-        hubUrl: this.settings.endpoint,
-        fetch: (input, init) => this.#fetch(input, { ...init, signal }),
-      }),
-    );
-    if (info === null)
-      throw new CortexError("upstream_error", `${path} disappeared from ${repo} at ${commit}`);
-    const response = await this.#fetch(info.url, {
+    const url = await this.#downloadUrl(repo, commit, path, signal);
+    const response = await this.#fetch(url, {
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
       signal,
     }).catch((error: unknown) => {
@@ -133,6 +130,27 @@ export class HubClient {
     if (response.status === 200 && response.body !== null) return { body: response.body, start: 0 };
     const text = await response.text().catch(() => "");
     throw this.#httpError(repo, response.status, response.headers.get("x-error-code"), errorMessage(text));
+  }
+
+  /** Where the bytes of `path` are (the library asks the hub for the first one). */
+  async #downloadUrl(repo: string, commit: string, path: string, signal?: AbortSignal): Promise<string> {
+    const hub = await this.#library();
+    const info = await this.#call(repo, commit, () =>
+      hub.fileDownloadInfo({
+        repo: { type: "model", name: repo },
+        path,
+        revision: commit,
+        hubUrl: this.settings.endpoint,
+        fetch: (input, init) => this.#fetch(input, { ...init, ...(signal ? { signal } : {}) }),
+      }),
+    );
+    if (info === null) {
+      throw new CortexError(
+        "upstream_error",
+        `${path} is listed in ${repo} at ${commit} but cannot be found`,
+      );
+    }
+    return info.url;
   }
 
   #library(): Promise<Hub> {

@@ -81,6 +81,8 @@ export async function planPull(spec: PullSpec, options: PlanPullOptions): Promis
       `pulling ${spec.repo} (${plan.id}) needs ${formatBytes(needed)} more in ${modelsDir}, which has ${formatBytes(free)} free`,
     );
   }
+  const first = plan.files[0];
+  if (first) await client.checkAccess(spec.repo, commit, first.path);
   return { spec, commit, plan, upToDate: false, bytesPresent };
 }
 
@@ -172,7 +174,7 @@ function targetPaths(plan: PullPlan): string[] {
 }
 
 /** Downloads are named after their content, so a resumed partial file can only continue the same bytes. */
-function contentKey(file: PullFile): string {
+export function contentKey(file: PullFile): string {
   return file.sha256 ?? `git-${file.gitOid}`;
 }
 

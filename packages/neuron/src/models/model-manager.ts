@@ -35,6 +35,8 @@ export interface ModelManagerOptions {
   onStateChange?: (model: string, state: ModelState) => void;
   /** Every real engine load (not every load request): for metrics. */
   onLoadFinished?: (model: string, ms: number, ok: boolean) => void;
+  /** Why a model that is not (yet) in models_dir cannot be served, when something knows (a pull). */
+  pending?: (model: string) => string | null;
 }
 
 interface Entry {
@@ -148,6 +150,8 @@ export class ModelManager {
       entry = this.#entries.get(id);
     }
     if (!entry) {
+      const pending = this.#options.pending?.(id);
+      if (pending) throw new CortexError("model_not_found", pending, { param: "model" });
       const reason = this.#unsupported.find(
         (item) => item.path === id || item.path.startsWith(`${id}.`) || item.path.startsWith(`${id}-*-of-`),
       );

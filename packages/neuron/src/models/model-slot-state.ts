@@ -8,6 +8,8 @@ export const SLOT_TRANSITIONS: Readonly<Record<ModelState, readonly ModelState[]
   loaded: ["unloading"],
   unloading: ["unloaded"],
   failed: ["loading", "converting"],
+  // A pull's state, never a slot's: the slot exists once the files are in place.
+  downloading: [],
 };
 
 export function assertTransition(from: ModelState, to: ModelState, model: string): void {

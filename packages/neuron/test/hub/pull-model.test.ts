@@ -201,7 +201,9 @@ describe("pull", () => {
     expect(seen.filter((r) => r.server === "hub").every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(
       true,
     );
-    expect(seen.filter((r) => r.server === "cdn").map((r) => r.authorization)).toEqual([null, null]);
+    const cdn = seen.filter((r) => r.server === "cdn");
+    expect(cdn.length).toBeGreaterThan(0);
+    expect(cdn.every((r) => r.authorization === null)).toBe(true);
   });
 
   it("checks free space before downloading anything", async () => {

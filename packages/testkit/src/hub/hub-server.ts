@@ -43,7 +43,17 @@ export interface HubServer {
   dropAfter(path: string, afterBytes: number, times?: number): void;
   /** Serves `path` (in any repo) with its last byte changed, so its sha256 no longer matches the tree. */
   corrupt(path: string): void;
+  /**
+   * The next download of `path` (in any repo) sends `afterBytes` bytes and then waits until the returned
+   * function is called: a download caught in the middle, for as long as a test needs.
+   */
+  stall(path: string, afterBytes: number): () => void;
   close(): Promise<void>;
+}
+
+interface Stall {
+  readonly afterBytes: number;
+  readonly released: Promise<void>;
 }
 
 interface Repo {
@@ -74,6 +84,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   const requests: HubRequest[] = [];
   const drops = new Map<string, { afterBytes: number; times: number }>();
   const corrupted = new Set<string>();
+  const stalls = new Map<string, { afterBytes: number; released: Promise<void> }>();
 
   const log = (server: HubRequest["server"], request: IncomingMessage): void => {
     requests.push({
@@ -92,6 +103,12 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
         if (!drop || drop.times <= 0 || length <= drop.afterBytes) return null;
         drop.times -= 1;
         return drop.afterBytes;
+      },
+      stall: (length) => {
+        const stall = stalls.get(file.path);
+        if (!stall || length <= stall.afterBytes) return null;
+        stalls.delete(file.path);
+        return stall;
       },
       corrupt: corrupted.has(file.path),
     });
@@ -185,6 +202,12 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       ),
     dropAfter: (path, afterBytes, times = 1) => void drops.set(path, { afterBytes, times }),
     corrupt: (path) => void corrupted.add(path),
+    stall: (path, afterBytes) => {
+      let release = (): void => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      stalls.set(path, { afterBytes, released });
+      return release;
+    },
     close: async () => {
       await Promise.all([close(hub), close(cdn)]);
     },
@@ -275,7 +298,11 @@ function sendFileRange(
   request: IncomingMessage,
   response: ServerResponse,
   file: HubFile,
-  faults: { dropAfter: (length: number) => number | null; corrupt: boolean },
+  faults: {
+    dropAfter: (length: number) => number | null;
+    stall: (length: number) => Stall | null;
+    corrupt: boolean;
+  },
 ): void {
   let start = 0;
   let end = file.size - 1;
@@ -301,8 +328,10 @@ function sendFileRange(
     ...(status === 206 ? { "content-range": `bytes ${start}-${end}/${file.size}` } : {}),
   });
   if (request.method === "HEAD") return void response.end();
+  const length = end - start + 1;
   void pump(response, file, start, end, {
-    dropAfter: faults.dropAfter(end - start + 1),
+    dropAfter: faults.dropAfter(length),
+    stall: faults.stall(length),
     corrupt: faults.corrupt,
   });
 }
@@ -312,16 +341,26 @@ async function pump(
   file: HubFile,
   start: number,
   end: number,
-  faults: { dropAfter: number | null; corrupt: boolean },
+  faults: { dropAfter: number | null; stall: Stall | null; corrupt: boolean },
 ): Promise<void> {
   let position = start;
   let sent = 0;
+  let stall = faults.stall;
   try {
     for await (const chunk of readHubFile(file, start, end)) {
       let bytes = Buffer.from(chunk);
       if (faults.corrupt && position + bytes.length === file.size) {
         bytes = Buffer.from(bytes);
         bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+      }
+      if (stall !== null && sent + bytes.length > stall.afterBytes) {
+        const head = bytes.subarray(0, stall.afterBytes - sent);
+        if (head.length > 0) response.write(head);
+        sent += head.length;
+        position += head.length;
+        bytes = bytes.subarray(head.length);
+        await stall.released;
+        stall = null;
       }
       if (faults.dropAfter !== null && sent + bytes.length >= faults.dropAfter) {
         const head = bytes.subarray(0, faults.dropAfter - sent);

@@ -1,4 +1,4 @@
-import { CortexError } from "@cortex/core";
+import { CortexError, PullRequestSchema } from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { abortOnDisconnect } from "../../cancellation.js";
@@ -6,8 +6,15 @@ import type { GatewayContext } from "../gateway-context.js";
 
 const ModelActionSchema = z.object({ model: z.string().min(1), node: z.string().min(1).optional() });
 
+const PullActionSchema = PullRequestSchema.extend({ node: z.string().min(1) });
+const DeleteActionSchema = z.object({ model: z.string().min(1), node: z.string().min(1) });
+
 function parseAction(body: unknown): z.infer<typeof ModelActionSchema> {
-  const parsed = ModelActionSchema.safeParse(body);
+  return parseWith(ModelActionSchema, body);
+}
+
+function parseWith<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CortexError(
@@ -57,4 +64,32 @@ export function adminPin(ctx: GatewayContext, request: FastifyRequest, pinned: b
   }
   ctx.scheduler.setPinned(id, pinned, request.id);
   return { model: id, pinned };
+}
+
+/**
+ * `POST /admin/models/pull {repo, file?, quant?, revision?, node}`: the node pulls from Hugging Face
+ * itself (its own HF_TOKEN); 202 while it downloads, progress in `/admin/fleet`.
+ */
+export async function adminPull(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const { node, ...pull } = parseWith(PullActionSchema, request.body);
+  const disconnect = abortOnDisconnect(reply.raw);
+  const model = await ctx.nodeFiles.pull(node, pull, disconnect.signal);
+  if (model.state === "downloading") void reply.code(202);
+  return { node, model };
+}
+
+/** `POST /admin/models/delete {model, node}`: removes a model the node pulled (or cancels its pull). */
+export async function adminDelete(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const { model, node } = parseWith(DeleteActionSchema, request.body);
+  const disconnect = abortOnDisconnect(reply.raw);
+  await ctx.nodeFiles.remove(node, model, disconnect.signal);
+  return { node, model, deleted: true };
 }

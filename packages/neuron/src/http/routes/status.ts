@@ -13,7 +13,10 @@ export function info(ctx: NeuronContext): Promise<NeuronInfo> {
 export async function models(ctx: NeuronContext): Promise<NeuronModelsResponse> {
   await ctx.manager.refresh();
   const info = await ctx.info();
-  return { node: info.node, models: ctx.manager.list(), unsupported: [...ctx.manager.unsupported] };
+  const listed = ctx.manager.list();
+  // A pull leaves the list once its model is listed (the rescan comes first), so never both.
+  const pulls = ctx.pulls.models().filter((pull) => !listed.some((model) => model.id === pull.id));
+  return { node: info.node, models: [...listed, ...pulls], unsupported: [...ctx.manager.unsupported] };
 }
 
 export async function openaiModels(ctx: NeuronContext): Promise<unknown> {
