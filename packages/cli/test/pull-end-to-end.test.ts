@@ -43,6 +43,10 @@ beforeAll(async () => {
       },
       [SPLIT_REPO]: { files: await folderFiles(split, (name) => name.replace("model-", "tiny-qwen3-F32-")) },
       [HF_REPO]: { files: await folderFiles(hf) },
+      "cortex-test/gated-GGUF": {
+        files: { "g-Q8_0.gguf": await fixtureModel({ arch: "llama", quant: "q8_0" }) },
+        gated: true,
+      },
     },
   });
   modelsDir = await mkdtemp(join(tmpdir(), "cortex-pull-e2e-"));
@@ -182,5 +186,16 @@ describe("models pulled from a Hugging Face hub become servable through the gate
     );
     expect(removed.stdout()).toBe("deleted tiny-llama-F16 from alpha\n");
     expect((await readdir(modelsDir)).filter((name) => name.startsWith("tiny-llama-F16"))).toEqual([]);
+  });
+
+  it("cortex pull passes on what the node's hub said: a gated repo needs HF_TOKEN on that node", async () => {
+    const cli = terminal(() => {});
+    await runCortex(
+      ["pull", "cortex-test/gated-GGUF", "--node", "alpha", "--gateway", gateway?.url ?? ""],
+      cli.io,
+    );
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
+    expect(cli.stderr()).toMatch(/^error: cortex-test\/gated-GGUF is gated: set HF_TOKEN on the neuron /);
   });
 });

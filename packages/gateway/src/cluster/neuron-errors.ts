@@ -30,7 +30,12 @@ export function neuronStatusError(
   const cause = new Error(`neuron ${node} answered ${statusCode}: ${quote(body)}`);
   const envelope = parseEnvelope(body);
   if (envelope === undefined) return new CortexError("upstream_error", cause.message, { cause });
-  if (HOP_CODES.has(envelope.code ?? "") || statusCode === 401 || statusCode === 403) {
+  const aboutHop =
+    HOP_CODES.has(envelope.code ?? "") ||
+    statusCode === 401 ||
+    // The one 403 about the request itself: the hub refused the node's pull (its own HF_TOKEN).
+    (statusCode === 403 && envelope.code !== "hub_access_denied");
+  if (aboutHop) {
     const hint = statusCode === 401 ? " (check gateway.neuron_token / neurons[].token)" : "";
     return new CortexError(
       "upstream_error",
