@@ -5,6 +5,8 @@
 export const ERROR_CODES = {
   invalid_request: { status: 400, retryable: false },
   context_length_exceeded: { status: 400, retryable: false },
+  /** Responses API: `previous_response_id` names no stored response (OpenAI answers 400 with this code). */
+  previous_response_not_found: { status: 400, retryable: false },
   authentication_failed: { status: 401, retryable: false },
   permission_denied: { status: 403, retryable: false },
   /** The Hugging Face hub refused a pull (gated or private repo): the neuron needs HF_TOKEN. */

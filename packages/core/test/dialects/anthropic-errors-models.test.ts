@@ -11,6 +11,7 @@ describe("renderAnthropicError", () => {
     expect(rows.join("\n")).toMatchInlineSnapshot(`
       "invalid_request          400 invalid_request_error  retry=false
       context_length_exceeded  400 invalid_request_error  retry=false
+      previous_response_not_found 400 invalid_request_error  retry=false
       authentication_failed    401 authentication_error   retry=false
       permission_denied        403 permission_error       retry=false
       hub_access_denied        403 permission_error       retry=false

@@ -11,6 +11,7 @@ describe("renderOpenAIError", () => {
     expect(rows.join("\n")).toMatchInlineSnapshot(`
       "invalid_request          400 invalid_request_error  invalid_request          retry=false
       context_length_exceeded  400 invalid_request_error  context_length_exceeded  retry=false
+      previous_response_not_found 400 invalid_request_error  previous_response_not_found retry=false
       authentication_failed    401 authentication_error   invalid_api_key          retry=false
       permission_denied        403 permission_error       permission_denied        retry=false
       hub_access_denied        403 permission_error       hub_access_denied        retry=false

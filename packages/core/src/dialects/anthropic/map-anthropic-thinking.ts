@@ -1,15 +1,6 @@
 import type { ReasoningEffort } from "../../canonical/chat-request.js";
+import { parseReasoningEffort } from "../shared/reasoning-effort.js";
 import type { AnthropicThinking } from "./anthropic-request-schema.js";
-
-const EFFORTS: ReadonlySet<string> = new Set<ReasoningEffort>([
-  "none",
-  "minimal",
-  "low",
-  "medium",
-  "high",
-  "xhigh",
-  "max",
-]);
 
 /**
  * `thinking` (+ `output_config.effort`) → one reasoning effort (API-SPEC §3.1):
@@ -24,7 +15,7 @@ export function mapAnthropicThinking(
   effort: string | null | undefined,
   warnings: string[],
 ): ReasoningEffort | undefined {
-  const requested = effort ? toEffort(effort, warnings) : undefined;
+  const requested = parseReasoningEffort(effort, "output_config.effort", warnings);
   if (thinking === null || thinking === undefined) return requested;
   switch (thinking.type) {
     case "disabled":
@@ -40,10 +31,4 @@ export function mapAnthropicThinking(
       return unknown;
     }
   }
-}
-
-function toEffort(effort: string, warnings: string[]): ReasoningEffort | undefined {
-  if (EFFORTS.has(effort)) return effort as ReasoningEffort;
-  warnings.push(`output_config.effort: unknown effort ${JSON.stringify(effort)}; ignored`);
-  return undefined;
 }

@@ -3,3 +3,4 @@ export * from "./rendered-error.js";
 export * from "./fold-system-messages.js";
 export * from "./merge-adjacent-messages.js";
 export * from "./format-issue-path.js";
+export * from "./reasoning-effort.js";
