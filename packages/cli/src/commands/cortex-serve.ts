@@ -29,21 +29,27 @@ export function cortexServeCommand(): Command {
         return { config, models: modelsPath ? await loadModelsConfig(modelsPath) : defaultModelsConfig() };
       };
       const { config, models } = await loadAll();
-      const { startGateway } = await import("@cortex/gateway");
+      const { startGateway, ReloadRefusedError } = await import("@cortex/gateway");
       const gateway = await startGateway({ config, models, logger });
       for (const warning of gateway.warnings) process.stderr.write(`WARNING: ${warning}\n`);
       process.stdout.write(
         `cortex listening on ${gateway.listenUrl} (metrics on ${gateway.metricsListenUrl}/metrics)\n`,
       );
+      // Everything in cortex.toml and models.toml reloads, or nothing does and the log names the keys
+      // that need a restart.
       process.on("SIGHUP", () => {
-        loadAll().then(
-          (next) => {
+        loadAll()
+          .then((next) => {
             gateway.reload(next.config, next.models);
             logger.info({ neurons: next.config.neurons.length }, "configuration reloaded");
-          },
-          (error: unknown) =>
-            logger.error({ err: error }, "reload failed; keeping the running configuration"),
-        );
+          })
+          .catch((error: unknown) => {
+            if (error instanceof ReloadRefusedError) {
+              logger.error({ keys: error.keys }, `reload refused: ${error.message}`);
+            } else {
+              logger.error({ err: error }, "reload failed; keeping the running configuration");
+            }
+          });
       });
       onShutdownSignals(logger, () => gateway.close());
     });

@@ -51,12 +51,17 @@ export class StatusPoller {
     this.setPollInterval(options.pollInterval);
   }
 
-  /** Config reload: takes effect from the next round. */
+  /** Config reload: the next round comes one new interval from now (not when the old one would have). */
   setPollInterval(pollInterval: number): void {
     const options = this.#options;
+    const changed = pollInterval !== this.#interval;
     this.#interval = pollInterval;
     this.#timeout = options.pollTimeout ?? Math.max(pollInterval, MIN_DEFAULT_TIMEOUT);
     this.#maxRounds = Math.max(1, Math.floor((options.maxBackoff ?? DEFAULT_MAX_BACKOFF) / pollInterval));
+    if (changed && this.#running) {
+      if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+      this.#arm();
+    }
   }
 
   /** Polls on every interval from now on; call `pollNow()` first to start with a known fleet. */

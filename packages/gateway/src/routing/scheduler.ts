@@ -62,6 +62,7 @@ export class Scheduler {
   readonly #draining = new Set<string>();
   readonly #pins = new Map<string, boolean>();
   #evictionCycles = 0;
+  #defragRuns = 0;
   #baseSnapshots = new WeakMap<NodeReport, NodeSnapshot>();
   /** The configuration the cached node snapshots were built with. */
   #snapshotsFor: SchedulerConfig | undefined;
@@ -74,6 +75,11 @@ export class Scheduler {
 
   get evictionCycles(): number {
     return this.#evictionCycles;
+  }
+
+  /** Defrag passes started (every `defragAfterCycles` eviction cycles, or by `defragNow`). */
+  get defragRuns(): number {
+    return this.#defragRuns;
   }
 
   /** `onlyModel` keeps just that model's entries: what routing a request needs, at a fraction of the cost. */
@@ -364,6 +370,7 @@ export class Scheduler {
    * the old copy's in-flight requests), so no request is dropped.
    */
   async defragNow(): Promise<number> {
+    this.#defragRuns++;
     const { strategy, extraHeadroom, loadTimeoutMs } = this.#policyConfig();
     const moves = planDefrag(this.snapshot(), strategy, this.#lastEvictingRequest, extraHeadroom);
     let moved = 0;

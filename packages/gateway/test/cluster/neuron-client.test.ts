@@ -6,6 +6,7 @@ import { CortexError } from "@cortex/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Cancellation } from "../../src/cancellation.js";
 import { NeuronClient, type NeuronTimeouts } from "../../src/cluster/neuron-client.js";
+import { NeuronClients } from "../../src/cluster/neuron-clients.js";
 import { OOM_MESSAGE, StubNeuron } from "./stub-neuron.js";
 
 const RELAXED: NeuronTimeouts = { connect: 2_000, firstByte: 5_000, idle: 5_000, load: 5_000 };
@@ -381,5 +382,29 @@ describe("NeuronClient.request (the proxy's stream)", () => {
     await failure(client.info(signal()));
 
     expect(stub.requests[0]?.path).toBe("/neuron/info");
+  });
+});
+
+describe("NeuronClients on a config reload", () => {
+  it("replaces the clients whose endpoint, token or timeouts changed, and keeps the others", async () => {
+    const entries = [
+      { name: "beast", endpoint: stub.url },
+      { name: "spark", endpoint: stub.url, token: "own" },
+    ];
+    const pool = new NeuronClients(entries, { timeouts: RELAXED });
+    const [beast, spark] = [pool.get("beast"), pool.get("spark")];
+
+    pool.configure(entries, { timeouts: RELAXED, defaultToken: "shared" });
+    expect(pool.get("beast")).not.toBe(beast);
+    expect(pool.get("spark")).toBe(spark);
+
+    const withToken = pool.get("beast");
+    pool.configure(entries, { timeouts: { ...RELAXED, connect: 100 }, defaultToken: "shared" });
+    expect(pool.get("beast")).not.toBe(withToken);
+    expect(pool.get("spark")).not.toBe(spark);
+    // The replacement speaks with the new settings: the shared token reaches the neuron.
+    await pool.get("beast")?.info(signal());
+    expect(stub.requests.at(-1)?.headers.authorization).toBe("Bearer shared");
+    await pool.close();
   });
 });

@@ -198,4 +198,16 @@ describe("NodeRegistry", () => {
     succeed("beast");
     expect(registry.snapshot()).not.toBe(first);
   });
+
+  it("counts a reloaded down_after from the next failed poll", () => {
+    const { registry, succeed, fail, state } = setup([BEAST], 3);
+    succeed("beast");
+    fail("beast");
+    expect(state("beast")).toBe("degraded");
+
+    registry.downAfter = 2;
+    fail("beast");
+
+    expect(state("beast")).toBe("down");
+  });
 });

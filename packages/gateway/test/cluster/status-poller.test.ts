@@ -190,4 +190,18 @@ describe("StatusPoller", () => {
       ["spark", "up"],
     ]);
   });
+
+  it("polls at a reloaded interval from then on, not when the old interval would have come round", async () => {
+    const stub = await stubNeuron("beast");
+    const { poller, clock, loaded } = gateway([stub]);
+    await poller.pollNow();
+    poller.start();
+
+    poller.setPollInterval(INTERVAL / 10);
+    stub.setLoaded("m2");
+    clock.tick(INTERVAL / 10);
+    await poller.settled();
+
+    expect(loaded("beast")).toEqual(["m2"]);
+  });
 });

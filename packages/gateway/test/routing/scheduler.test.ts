@@ -1,5 +1,5 @@
 import { CortexError, type NeuronModel } from "@cortex/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Cancellation } from "../../src/cancellation.js";
 import { DecisionLog } from "../../src/routing/decision-log.js";
 import { Scheduler, type SchedulerEffects } from "../../src/routing/scheduler.js";
@@ -102,32 +102,33 @@ function fakeFleet(
   };
 }
 
-function scheduler(
-  fleet: ReturnType<typeof fakeFleet>,
-  options: {
-    strategy?: "lru" | "priority";
-    profiles?: Record<string, Partial<ModelPlacementProfile>>;
-    queueLimit?: number;
-    defragAfterCycles?: number;
-    loadTimeoutMs?: number;
-  } = {},
-) {
+interface SchedulerTestOptions {
+  strategy?: "lru" | "priority";
+  profiles?: Record<string, Partial<ModelPlacementProfile>>;
+  queueLimit?: number;
+  defragAfterCycles?: number;
+  loadTimeoutMs?: number;
+  extraHeadroom?: number;
+}
+
+function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOptions = {}) {
   const decisions = new DecisionLog();
   const errors: string[] = [];
-  const config = {
+  const configFor = (given: SchedulerTestOptions) => ({
     profileOf: (id: string): ModelPlacementProfile => ({
       pinned: false,
       priority: 0,
-      ...options.profiles?.[id],
+      ...given.profiles?.[id],
     }),
     scheduler: {
-      strategy: options.strategy ?? "lru",
-      defragAfterCycles: options.defragAfterCycles ?? 0,
-      queueLimit: options.queueLimit ?? 8,
-      loadTimeoutMs: options.loadTimeoutMs ?? 5_000,
-      extraHeadroom: 0,
+      strategy: given.strategy ?? "lru",
+      defragAfterCycles: given.defragAfterCycles ?? 0,
+      queueLimit: given.queueLimit ?? 8,
+      loadTimeoutMs: given.loadTimeoutMs ?? 5_000,
+      extraHeadroom: given.extraHeadroom ?? 0,
     },
-  };
+  });
+  let config = configFor(options);
   const instance = new Scheduler({
     effects: fleet.effects,
     reports: fleet.reports,
@@ -136,7 +137,11 @@ function scheduler(
     now: () => 1_000_000,
     onError: (message) => errors.push(message),
   });
-  return { instance, decisions, errors };
+  /** A configuration reload: a new object, as the gateway's runtime is. */
+  const reload = (given: SchedulerTestOptions): void => {
+    config = configFor(given);
+  };
+  return { instance, decisions, errors, reload };
 }
 
 const context = (requestId: string) => ({ requestId, cancel: new Cancellation() });
@@ -307,5 +312,38 @@ describe("Scheduler", () => {
     expect(decisions.list().at(-1)?.message).toMatch(/^defrag: moving w from b to a/);
     // While the old copy drains it is not routed to; afterwards the new copy serves.
     expect((await instance.route("w", context("r2"))).node).toBe("a");
+  });
+
+  it("decides with the configuration in force: a reload's policy and profiles apply to the next decision", async () => {
+    const fleet = fakeFleet([
+      {
+        name: "a",
+        total: 100 * MiB,
+        models: {
+          old: { memory: 40 * MiB, loaded: true, lastUsed: 1 },
+          recent: { memory: 40 * MiB, loaded: true, lastUsed: 900_000 },
+          big: { memory: 50 * MiB },
+          small: { memory: 10 * MiB },
+        },
+      },
+    ]);
+    const { instance, decisions, reload } = scheduler(fleet, { extraHeadroom: 95 * MiB });
+    // headroom: with 95 MiB kept free nothing fits; after the reload the small model loads.
+    await expect(instance.route("small", context("r1"))).rejects.toMatchObject({ code: "no_capacity" });
+    reload({ strategy: "priority", profiles: { old: { priority: 10 } }, defragAfterCycles: 1 });
+    expect((await instance.route("small", context("r2"))).node).toBe("a");
+    // strategy and profiles: priority evicts the low-priority model, not the least recently used one.
+    await instance.route("big", context("r3"));
+    expect(fleet.calls).toEqual(["load small on a", "unload recent on a", "load big on a"]);
+    expect(decisions.list().find((decision) => decision.kind === "evict")?.message).toMatch(/\(priority: /);
+    // defrag_after_cycles: 1 cycle now starts a defrag pass.
+    await vi.waitFor(() => expect(instance.defragRuns).toBe(1));
+    // queue_limit and load timeout: one waiter allowed, and a bounded wait.
+    reload({ queueLimit: 1, loadTimeoutMs: 50 });
+    const release = fleet.hold();
+    const waiting = instance.route("recent", context("r4"));
+    await expect(instance.route("recent", context("r5"))).rejects.toMatchObject({ code: "queue_full" });
+    await expect(waiting).rejects.toMatchObject({ code: "no_capacity" });
+    release();
   });
 });
