@@ -5,7 +5,7 @@ import { planDefrag } from "./defrag-plan.js";
 import type { ModelPlacementProfile, SchedulerPolicy } from "../runtime/gateway-runtime.js";
 import type { FleetSnapshot, NodeSnapshot, PlacementRequest } from "./fleet-snapshot.js";
 import { pickLoadedNode } from "./pick-loaded-node.js";
-import { planPlacement } from "./placement.js";
+import { planPlacement, type PlacementPlan } from "./placement.js";
 import { toNodeSnapshot, type NodeReport } from "./to-node-snapshot.js";
 
 /** What the scheduler does to the fleet; tests replace it with a recorder. */
@@ -295,7 +295,6 @@ export class Scheduler {
     exclude: ReadonlySet<string> | undefined,
     profile: ModelPlacementProfile,
   ): Promise<void> {
-    const { effects } = this.#options;
     const { strategy, extraHeadroom, loadTimeoutMs } = this.#policyConfig();
     const request: PlacementRequest = {
       modelId,
@@ -307,6 +306,23 @@ export class Scheduler {
     const plan = planPlacement(this.snapshot(exclude), request, strategy);
     // Loads outlive the request that started them: others may be waiting for the same model.
     const signal = AbortSignal.timeout(loadTimeoutMs);
+    try {
+      await this.#execute(plan, request, requestId, signal);
+    } catch (error) {
+      // The load's own deadline and the waiters' are the same: one cause, one answer.
+      if (signal.aborted) throw stillLoading(modelId, loadTimeoutMs);
+      throw error;
+    }
+  }
+
+  async #execute(
+    plan: PlacementPlan,
+    request: PlacementRequest,
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { effects } = this.#options;
+    const { modelId } = request;
     switch (plan.kind) {
       case "no_fit":
         this.#record(
@@ -427,19 +443,7 @@ function boundedWait(
   modelId: string,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new CortexError(
-            "no_capacity",
-            `${modelId} is still loading after ${Math.round(timeoutMs / 1000)} s`,
-            {
-              retryAfter: 10,
-            },
-          ),
-        ),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => reject(stillLoading(modelId, timeoutMs)), timeoutMs);
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal.reason);
@@ -458,4 +462,14 @@ function boundedWait(
       },
     );
   });
+}
+
+function stillLoading(modelId: string, timeoutMs: number): CortexError {
+  return new CortexError(
+    "no_capacity",
+    `${modelId} is still loading after ${Math.round(timeoutMs / 1000)} s`,
+    {
+      retryAfter: 10,
+    },
+  );
 }

@@ -53,6 +53,9 @@ const RESTART_KEYS: readonly [string, (config: CortexConfig) => unknown][] = [
   ["timeouts.request", (config) => config.timeouts.request],
 ];
 
+/** The keys that need a restart, by name. */
+export const RESTART_KEY_NAMES: readonly string[] = RESTART_KEYS.map(([key]) => key);
+
 /**
  * Everything the gateway derives from cortex.toml and models.toml, built once and swapped whole on a
  * reload (SIGHUP). Nothing else keeps a copy of a configured value: long-lived components read the

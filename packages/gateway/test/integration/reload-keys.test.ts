@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseCortexConfig, parseModelsConfig } from "@cortex/core";
 import { collectSse, repoRoot, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
 import { afterAll, describe, expect, it } from "vitest";
+import { RESTART_KEY_NAMES } from "../../src/runtime/gateway-runtime.js";
 import { ReloadRefusedError } from "../../src/start-gateway.js";
 import {
   Cleanups,
@@ -96,8 +97,6 @@ const COVERED: Readonly<Record<string, string>> = {
   "models.expected_memory": "scheduler.test.ts: profiles are read through the runtime, like priority",
 };
 
-const RESTART = ["gateway.listen", "gateway.metrics_listen", "gateway.body_limit"];
-
 /** Every `table.key` an example file shows, commented-out ones included (`[[neurons]]` → `neurons.key`). */
 function exampleKeys(file: string): string[] {
   const keys = new Set<string>();
@@ -118,7 +117,7 @@ function exampleKeys(file: string): string[] {
 describe("reloading cortex.toml and models.toml", () => {
   it("classifies every key: it reloads (and a test shows it) or it refuses the reload", () => {
     const keys = [...exampleKeys("cortex.example.toml"), ...exampleKeys("models.example.toml")];
-    const unclassified = keys.filter((key) => !(key in COVERED) && !RESTART.includes(key));
+    const unclassified = keys.filter((key) => !(key in COVERED) && !RESTART_KEY_NAMES.includes(key));
     expect(unclassified).toEqual([]);
   });
 
