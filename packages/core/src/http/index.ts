@@ -1,2 +1,4 @@
 export * from "./http-server-limits.js";
 export * from "./exposure.js";
+export * from "./request-hygiene.js";
+export * from "./credentials.js";

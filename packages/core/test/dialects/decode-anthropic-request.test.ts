@@ -396,6 +396,21 @@ describe("decodeAnthropicRequest: mappings", () => {
   });
 });
 
+describe("decodeAnthropicRequest: stop sequence caps", () => {
+  it("refuses more than 16 stop sequences or one longer than 256 characters, naming stop_sequences", () => {
+    const messages = [hi];
+    const many = Array.from({ length: 17 }, (_, i) => `s${i}`);
+    expect(errorOf({ ...base, messages, stop_sequences: many })).toMatchObject({
+      code: "invalid_request",
+      param: "stop_sequences",
+    });
+    expect(errorOf({ ...base, messages, stop_sequences: ["z".repeat(257)] }).param).toBe("stop_sequences");
+    expect(
+      decodeAnthropicRequest({ ...base, messages, stop_sequences: many.slice(0, 16) }).value.stop,
+    ).toHaveLength(16);
+  });
+});
+
 describe("decodeAnthropicCountTokensRequest", () => {
   it("needs no max_tokens and never streams", () => {
     const { value } = decodeAnthropicCountTokensRequest({

@@ -276,6 +276,21 @@ describe("decodeOpenAIChatRequest", () => {
     expect(decodeOpenAIChatRequest(body, { enforceOpenAILimits: false }).value.stop).toHaveLength(5);
   });
 
+  it("caps stop sequences at 16 of at most 256 characters even when OpenAI's limits are relaxed", () => {
+    const relaxed = { enforceOpenAILimits: false };
+    const many = { model: "m", messages: [user], stop: Array.from({ length: 17 }, (_, i) => `s${i}`) };
+    expect(errorOf(many, relaxed).message).toBe("stop: at most 16 stop sequences are allowed, got 17");
+    const long = { model: "m", messages: [user], stop: ["ok", "x".repeat(257)] };
+    expect(errorOf(long, relaxed)).toMatchObject({
+      param: "stop",
+      message: expect.stringMatching(/stop\[1\]/),
+    });
+    expect(errorOf({ model: "m", messages: [user], stop: "y".repeat(257) }).param).toBe("stop");
+    expect(
+      decodeOpenAIChatRequest({ ...many, stop: many.stop.slice(0, 16) }, relaxed).value.stop,
+    ).toHaveLength(16);
+  });
+
   it.each([
     [{ messages: [user] }, "model", "model: Field required"],
     [{ model: "m", messages: [] }, "messages", "messages: Too small: expected array to have >=1 items"],

@@ -1,4 +1,4 @@
-import { CortexError, SSE_DONE, openAIErrorObject } from "@cortex/core";
+import { CortexError, SSE_DONE, checkOpenAIStop, openAIErrorObject } from "@cortex/core";
 import type { AnswerContext, DialectAdapter, Frames, MeterTap, StreamRelay } from "../pipeline/exchange.js";
 import { requireModel } from "../pipeline/pipeline.js";
 import { OPENAI } from "./dialect.js";
@@ -18,6 +18,8 @@ export function openAIPassthrough(path: OpenAIPath): DialectAdapter {
     decode(body) {
       const record = requireObject(body);
       const model = requireModel(record.model);
+      // The body is not decoded here: OpenAI's stop limit is checked before it reaches a node.
+      checkOpenAIStop(record.stop);
       const stream = generates && record.stream === true;
       const streamOptions = asRecord(record.stream_options);
       return {

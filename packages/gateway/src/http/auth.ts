@@ -1,6 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { CortexError } from "@cortex/core";
+import { CortexError, secretMatches } from "@cortex/core";
 
 /** `Authorization: Bearer <key>` or `x-api-key: <key>` (Anthropic clients send either, sometimes both). */
 export function presentedKeys(headers: IncomingHttpHeaders): string[] {
@@ -14,15 +13,14 @@ export function presentedKeys(headers: IncomingHttpHeaders): string[] {
   return keys;
 }
 
-/** Constant-time in the key's content; compares every configured key so timing does not say which. */
+/**
+ * Constant-time in the keys' content and length (fixed-length digests); compares every configured key,
+ * so timing does not say which one matched either.
+ */
 export function matchesAny(presented: readonly string[], allowed: readonly string[]): boolean {
   let match = false;
   for (const key of presented) {
-    const given = Buffer.from(key);
-    for (const candidate of allowed) {
-      const expected = Buffer.from(candidate);
-      if (given.length === expected.length && timingSafeEqual(given, expected)) match = true;
-    }
+    for (const candidate of allowed) if (secretMatches(key, candidate)) match = true;
   }
   return match;
 }

@@ -1,6 +1,8 @@
 import {
   CortexError,
+  acceptRequestId,
   capConnections,
+  limitJsonDepth,
   foreignHostRefusal,
   requestTimeoutOptions,
   type HttpServerLimits,
@@ -115,14 +117,17 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     // A pino child per request is a measurable share of the proxy's per-request cost; the few request
     // lines we write name the request id themselves (Fastify's own rare warnings go without it).
     childLoggerFactory: (logger) => logger,
-    genReqId: (request) => {
-      const given = request.headers["x-request-id"];
-      return typeof given === "string" && given.length > 0 && given.length <= 128 ? given : ctx.newId("req_");
-    },
+    genReqId: (request) => acceptRequestId(request.headers["x-request-id"]) ?? ctx.newId("req_"),
     // ANTHROPIC_BASE_URL / OPENAI_BASE_URL may carry a path prefix (http://gw/anthropic): serve /v1 under any.
     rewriteUrl: (request) => stripPrefix(request.url ?? "/"),
   });
   app.setErrorHandler(gatewayErrorHandler);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "string" },
+    limitJsonDepth(app.getDefaultJsonParser("error", "error")),
+  );
   capConnections(app.server, options.limits.maxConnections, (message) => app.log.warn(message));
   // Unknown routes are client routes too: a caller without a key learns nothing about what exists, and
   // (an onRequest hook, as on every route) is refused before its body is read.

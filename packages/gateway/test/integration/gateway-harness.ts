@@ -6,7 +6,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import type { CatalogEntry } from "../../src/catalog/model-catalog.js";
 import type { Decision } from "../../src/routing/decision-log.js";
 import { startGateway, type RunningGateway } from "../../src/start-gateway.js";
-import { readMetric } from "@cortex/testkit";
+import { readMetric, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
 
 export const MiB = 1024 * 1024;
 
@@ -170,4 +170,15 @@ export class Cleanups {
 /** Where a model is loaded according to the gateway's `/v1/models`. */
 export function loadedOn(catalog: readonly CatalogEntry[], id: string): string[] {
   return catalog.find((entry) => entry.id === id)?.loaded_on ?? [];
+}
+
+/** A fake neuron "alpha" (100 MiB) with model "m" loaded, closed by `cleanups`. */
+export async function startOneModelNeuron(cleanups: Cleanups): Promise<FakeNeuron> {
+  const neuron = await startFakeNeuron({
+    name: "alpha",
+    memoryTotal: 100 * MiB,
+    models: [{ id: "m", memory: 10 * MiB, loaded: true }],
+  });
+  cleanups.add(() => neuron.close());
+  return neuron;
 }

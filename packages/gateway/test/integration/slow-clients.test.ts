@@ -1,14 +1,13 @@
 import {
   completeExchange,
   rawConnection as connectRaw,
-  startFakeNeuron,
   trickle,
   untilAccepting,
   type FakeNeuron,
   type RawConnection,
 } from "@cortex/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cleanups, MiB, startTestGateway, type TestGateway } from "./gateway-harness.js";
+import { Cleanups, startOneModelNeuron, startTestGateway, type TestGateway } from "./gateway-harness.js";
 
 /**
  * Slow clients (issue 11, finding 6): the whole request, headers and body, must arrive within
@@ -22,12 +21,7 @@ let keyed: TestGateway;
 let capped: TestGateway;
 
 beforeAll(async () => {
-  neuron = await startFakeNeuron({
-    name: "alpha",
-    memoryTotal: 100 * MiB,
-    models: [{ id: "m", memory: 10 * MiB, loaded: true }],
-  });
-  cleanups.add(() => neuron.close());
+  neuron = await startOneModelNeuron(cleanups);
   const timeouts = { request: "1s" };
   open = await startTestGateway({
     neurons: [{ name: "alpha", url: neuron.url }],

@@ -1,7 +1,9 @@
-import { timingSafeEqual } from "node:crypto";
 import {
   CortexError,
+  acceptRequestId,
   capConnections,
+  limitJsonDepth,
+  secretMatches,
   foreignHostRefusal,
   requestTimeoutOptions,
   type HttpServerLimits,
@@ -63,14 +65,17 @@ export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): F
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Per-request lines would drown the decisions and transitions we do log.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: (request) => {
-      const given = request.headers["x-request-id"];
-      return typeof given === "string" && given.length > 0 && given.length <= 128 ? given : ctx.newId("req_");
-    },
+    genReqId: (request) => acceptRequestId(request.headers["x-request-id"]) ?? ctx.newId("req_"),
     // The whole request must arrive in time (slow clients get 408); generation is not timed.
     ...requestTimeoutOptions(options.limits.requestTimeoutMs),
   });
   app.setErrorHandler(neuronErrorHandler);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "string" },
+    limitJsonDepth(app.getDefaultJsonParser("error", "error")),
+  );
   capConnections(app.server, options.limits.maxConnections, (message) => app.log.warn(message));
   app.setNotFoundHandler((request) => {
     throw new CortexError("not_found", `no route ${request.method} ${request.url}`);
@@ -101,9 +106,7 @@ function isPublic(url: string): boolean {
 function checkToken(expected: string, request: FastifyRequest): void {
   const header = request.headers.authorization ?? "";
   const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+  if (!secretMatches(given, expected)) {
     throw new CortexError("authentication_failed", "missing or invalid neuron token (Authorization: Bearer)");
   }
 }

@@ -151,6 +151,42 @@ describe("neuron lifecycle API", () => {
   });
 });
 
+describe("hostile input", () => {
+  it("a JSON body nested 100k deep is a 400, not a 500", async () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const response = await fetch(`${neuron.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"model":"tiny","messages":${deep}}`,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
+  });
+
+  it("more than 16 stop sequences are refused (the gateway forwards Anthropic's, so not OpenAI's 4)", async () => {
+    const stops = (count: number): string[] => Array.from({ length: count }, (_, index) => `stop-${index}`);
+    const body = (count: number): object => ({
+      model: "tiny",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 1,
+      stop: stops(count),
+    });
+    const refused = await neuron.post("/v1/chat/completions", body(20_000));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe("stop");
+    const completion = await neuron.post("/v1/completions", { model: "tiny", prompt: "hi", stop: stops(17) });
+    expect(((await completion.json()) as { error: { message: string } }).error.message).toMatch(/at most 16/);
+    expect((await neuron.post("/v1/chat/completions", body(16))).status).toBe(200);
+  });
+
+  it("a client x-request-id is echoed only when it is short and of a safe charset", async () => {
+    const safe = await fetch(`${neuron.url}/health`, { headers: { "x-request-id": "gw-req_42" } });
+    expect(safe.headers.get("x-request-id")).toBe("gw-req_42");
+    const unsafe = await fetch(`${neuron.url}/health`, { headers: { "x-request-id": "<img src=x>" } });
+    expect(unsafe.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]+$/);
+  });
+});
+
 describe("memory budget", () => {
   it("refuses a load that does not fit with needed vs free", async () => {
     const small = await startTestNeuron({

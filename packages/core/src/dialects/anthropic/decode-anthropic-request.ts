@@ -1,5 +1,6 @@
 import type { CanonicalChatRequest, ResponseFormat } from "../../canonical/chat-request.js";
 import { parseWithSchema } from "../shared/parse-with-schema.js";
+import { MAX_STOP_SEQUENCES, checkStopSequences } from "../shared/stop-sequences.js";
 import type { Translation } from "../shared/translation.js";
 import {
   AnthropicCountTokensRequestSchema,
@@ -30,6 +31,7 @@ export function decodeAnthropicCountTokensRequest(body: unknown): Translation<Ca
 
 function decodeCommon(request: AnthropicCountTokensRequest): Translation<CanonicalChatRequest> {
   const warnings: string[] = [];
+  checkStopSequences("stop_sequences", request.stop_sequences ?? [], MAX_STOP_SEQUENCES);
   const system = decodeAnthropicSystem(request.system, warnings);
   const tools = decodeAnthropicTools(request.tools, warnings);
   const { toolChoice, parallelToolCalls } = mapAnthropicToolChoice(

@@ -1,6 +1,11 @@
 import type { CanonicalChatRequest, ResponseFormat } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
 import { foldSystemMessages } from "../shared/fold-system-messages.js";
+import {
+  MAX_STOP_SEQUENCES,
+  OPENAI_MAX_STOP_SEQUENCES,
+  checkStopSequences,
+} from "../shared/stop-sequences.js";
 import { parseWithSchema } from "../shared/parse-with-schema.js";
 import type { Translation } from "../shared/translation.js";
 import { decodeOpenAIMessage } from "./decode-openai-message.js";
@@ -12,7 +17,7 @@ export interface DecodeOpenAIChatOptions {
   /**
    * OpenAI's own limits: at most 4 stop sequences, tool names `^[a-zA-Z0-9_-]{1,64}$`. Default true (what
    * OpenAI clients are promised). The neuron passes false: the gateway forwards Anthropic requests,
-   * which may exceed them.
+   * which may exceed them (cortex's own caps, MAX_STOP_SEQUENCES, hold either way).
    */
   enforceOpenAILimits?: boolean;
 }
@@ -99,8 +104,7 @@ function decodeStop(
   warnings: string[],
 ): string[] {
   const list = stop == null ? [] : typeof stop === "string" ? [stop] : stop;
-  if (enforceOpenAILimits && list.length > 4)
-    reject("stop", `at most 4 stop sequences are allowed, got ${list.length}`);
+  checkStopSequences("stop", list, enforceOpenAILimits ? OPENAI_MAX_STOP_SEQUENCES : MAX_STOP_SEQUENCES);
   const kept = list.filter((sequence) => sequence !== "");
   if (kept.length < list.length) warnings.push("stop: empty stop sequences ignored");
   return kept;

@@ -1,5 +1,6 @@
 import { CortexError } from "../../errors/cortex-error.js";
 import { parseWithSchema } from "../shared/parse-with-schema.js";
+import { MAX_STOP_SEQUENCES, checkStopSequences } from "../shared/stop-sequences.js";
 import {
   OpenAICompletionRequestSchema,
   type OpenAICompletionRequest,
@@ -8,6 +9,9 @@ import {
 /** Validates a `/v1/completions` body; options that would change the answer's shape are refused. */
 export function parseOpenAICompletionRequest(body: unknown): OpenAICompletionRequest {
   const request = parseWithSchema(OpenAICompletionRequestSchema, body);
+  // The neuron decodes these; OpenAI's own limit of 4 is checked where OpenAI clients arrive (gateway).
+  const stop = request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop;
+  checkStopSequences("stop", stop, MAX_STOP_SEQUENCES);
   if (request.n != null && request.n !== 1) reject("n", `only 1 is supported, got ${request.n}`);
   if (request.best_of != null && request.best_of > 1)
     reject("best_of", `only 1 is supported, got ${request.best_of}`);

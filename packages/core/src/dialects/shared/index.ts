@@ -4,3 +4,4 @@ export * from "./fold-system-messages.js";
 export * from "./merge-adjacent-messages.js";
 export * from "./format-issue-path.js";
 export * from "./reasoning-effort.js";
+export * from "./stop-sequences.js";
