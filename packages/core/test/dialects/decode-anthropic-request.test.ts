@@ -424,3 +424,90 @@ describe("decodeAnthropicCountTokensRequest", () => {
     expect(value.tools).toHaveLength(1);
   });
 });
+
+/**
+ * Requests the gateway used to accept and route (a cold load, maybe an eviction) only for the neuron to
+ * refuse them, with an error naming OpenAI fields the client never sent. Found by the request-decoder
+ * property test (test/fuzz/request-decoders-fuzz.test.ts); each input is its shrunk counterexample.
+ */
+describe("decodeAnthropicRequest: refuses at the gateway what the neuron would refuse", () => {
+  const rejected = (decode: () => unknown): { param: string | undefined; message: string } => {
+    try {
+      decode();
+    } catch (error) {
+      if (!(error instanceof CortexError)) throw error;
+      expect(error.status).toBe(400);
+      return { param: error.param, message: error.message };
+    }
+    throw new Error("expected the request to be rejected");
+  };
+
+  it("a request without messages (the neuron said `messages: Too small`)", () => {
+    const body = { model: "fuzz-model", max_tokens: 1, messages: [] };
+    expect(rejected(() => decodeAnthropicRequest(body))).toEqual({
+      param: "messages",
+      message: "messages: at least one message is required",
+    });
+    expect(rejected(() => decodeAnthropicCountTokensRequest(body)).param).toBe("messages");
+  });
+
+  it("a request whose only turn has no content (an empty assistant turn, an empty user turn)", () => {
+    for (const messages of [
+      [{ role: "assistant", content: [] }],
+      [{ role: "user", content: [] }],
+      [{ role: "user", content: [{ type: "text", text: " " }] }],
+    ]) {
+      const body = { model: "fuzz-model", max_tokens: 1, messages };
+      expect(rejected(() => decodeAnthropicRequest(body))).toEqual({
+        param: "messages",
+        message: "messages: no message has any content",
+      });
+      expect(rejected(() => decodeAnthropicCountTokensRequest(body)).param).toBe("messages");
+    }
+  });
+
+  it("max_tokens 0 (node-llama-cpp reads 0 as no limit; the neuron said `max_tokens: Too small`)", () => {
+    expect(rejected(() => decodeAnthropicRequest({ ...base, max_tokens: 0, messages: [hi] }))).toEqual({
+      param: "max_tokens",
+      message: "max_tokens: Too small: expected number to be >=1",
+    });
+  });
+
+  it("a tool name outside Anthropic's ^[a-zA-Z0-9_-]{1,128}$ (the neuron named tools[0].function.name)", () => {
+    for (const name of ["my tool", "x".repeat(129), "a/b"]) {
+      const body = { ...base, messages: [hi], tools: [{ name, input_schema: {} }] };
+      expect(rejected(() => decodeAnthropicRequest(body))).toEqual({
+        param: "tools[0].name",
+        message: `tools[0].name: must match ^[a-zA-Z0-9_-]{1,128}$, got ${JSON.stringify(name)}`,
+      });
+    }
+  });
+
+  it("an image that is not an http(s) URL or base64 image data (the neuron named an image_url.url)", () => {
+    const image = (source: object) => ({ type: "image", source });
+    const cases: [unknown[], string, string][] = [
+      [
+        [image({ type: "base64", media_type: "text/plain", data: "AAAA" })],
+        "messages[0].content[0].source.media_type",
+        'must be an image type (image/…), got "text/plain"',
+      ],
+      [
+        [image({ type: "url", url: "file:///etc/passwd" })],
+        "messages[0].content[0].source.url",
+        'must be an http(s) URL, got "file:///etc/passwd"',
+      ],
+      [
+        [{ type: "tool_result", tool_use_id: "x", content: [image({ type: "url", url: "ftp://x" })] }],
+        "messages[0].content[0].content[0].source.url",
+        'must be an http(s) URL, got "ftp://x"',
+      ],
+    ];
+    for (const [content, param, problem] of cases) {
+      const body = { ...base, messages: [{ role: "user", content }] };
+      expect(rejected(() => decodeAnthropicRequest(body))).toEqual({
+        param,
+        message: `${param}: ${problem}`,
+      });
+    }
+  });
+});

@@ -44,6 +44,16 @@ describe("completions", () => {
       expect.objectContaining({ param: "logprobs" }),
     );
   });
+
+  it("refuses max_tokens 0, which node-llama-cpp would read as no limit at all (found by fuzzing)", () => {
+    expect(() => parseOpenAICompletionRequest({ model: "m", prompt: "x", max_tokens: 0 })).toThrow(
+      expect.objectContaining({
+        status: 400,
+        param: "max_tokens",
+        message: "max_tokens: Too small: expected number to be >=1",
+      }),
+    );
+  });
 });
 
 describe("embeddings", () => {

@@ -41,7 +41,7 @@ const OutputFormatSchema = z.looseObject({
 
 export const AnthropicCountTokensRequestSchema = z.looseObject({
   model: z.string().min(1),
-  messages: z.array(AnthropicMessageSchema),
+  messages: z.array(AnthropicMessageSchema).min(1, "at least one message is required"),
   system: z.union([z.string(), z.array(AnthropicTextBlockSchema)]).nullish(),
   stop_sequences: z.array(z.string()).nullish(),
   /** Removed from SDK 1.14's types, still sent by Claude Code subagents. */
@@ -71,7 +71,10 @@ export const AnthropicCountTokensRequestSchema = z.looseObject({
 export type AnthropicCountTokensRequest = z.infer<typeof AnthropicCountTokensRequestSchema>;
 
 export const AnthropicRequestSchema = AnthropicCountTokensRequestSchema.extend({
-  /** 0 is allowed by the API ("only populate the cache"). */
-  max_tokens: z.number().int().min(0),
+  /**
+   * The API takes 0 ("only populate the cache"); node-llama-cpp reads 0 as "no limit", and a neuron has
+   * no cache to populate ahead of a request, so 0 is refused here rather than by the neuron.
+   */
+  max_tokens: z.number().int().min(1),
 });
 export type AnthropicRequest = z.infer<typeof AnthropicRequestSchema>;

@@ -1,4 +1,5 @@
 import type { CanonicalMessage, ContentPart, ToolCall } from "../../canonical/chat-request.js";
+import { CortexError } from "../../errors/cortex-error.js";
 import { foldSystemMessages } from "../shared/fold-system-messages.js";
 import { mergeAdjacentMessages } from "../shared/merge-adjacent-messages.js";
 import type { AnthropicContentBlock } from "./anthropic-content-block-schema.js";
@@ -46,7 +47,11 @@ export function decodeAnthropicMessages(
       }
     }
   });
-  return mergeAdjacentMessages(foldSystemMessages(decoded));
+  const merged = mergeAdjacentMessages(foldSystemMessages(decoded));
+  // Every turn was empty (or whitespace): there is nothing to generate from.
+  if (merged.length === 0)
+    throw new CortexError("invalid_request", "messages: no message has any content", { param: "messages" });
+  return merged;
 }
 
 function decodeUserTurn(

@@ -1,5 +1,6 @@
 import type { CanonicalMessage, ContentPart, ToolCall } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
+import { isNeuronImageUrl } from "../shared/image-url.js";
 import type { OpenAIMessage, OpenAIUserPart } from "./openai-message-schema.js";
 
 /**
@@ -60,8 +61,7 @@ function decodeUserPart(part: OpenAIUserPart, path: string, warnings: string[]):
       return { type: "text", text: part.text };
     case "image_url": {
       const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
-      // The neuron fetches http(s) images itself; any other scheme (file:, ftp:) must not reach it.
-      if (!/^(https?:|data:image\/)/i.test(url)) {
+      if (!isNeuronImageUrl(url)) {
         const param = `${path}.image_url.url`;
         throw new CortexError("invalid_request", `${param}: must be an http(s) URL or a data:image/… URL`, {
           param,

@@ -14,7 +14,8 @@ export const OpenAICompletionRequestSchema = z.looseObject({
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   logit_bias: z.record(z.string(), z.number()).nullish(),
   logprobs: z.number().int().min(0).max(5).nullish(),
-  max_tokens: z.number().int().min(0).nullish(),
+  /** At least 1: node-llama-cpp reads 0 as "no limit", the opposite of what a client asking for 0 means. */
+  max_tokens: z.number().int().min(1).nullish(),
   n: z.number().int().nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   seed: z.number().int().nullish(),
