@@ -1,3 +1,5 @@
+import { describeTomlValue } from "./format-config-issues.js";
+
 const UNIT_BYTES: Readonly<Record<string, number>> = {
   "": 1,
   k: 1e3,
@@ -29,10 +31,10 @@ export function parseByteSize(input: string | number): number {
   const match = BYTE_SIZE.exec(input.trim());
   const multiplier = UNIT_BYTES[(match?.[2] ?? "").toLowerCase()];
   if (match?.[1] === undefined || multiplier === undefined) {
-    throw new Error(`invalid byte size ${JSON.stringify(input)} (${EXAMPLES})`);
+    throw new Error(`invalid byte size ${describeTomlValue(input)} (${EXAMPLES})`);
   }
   const bytes = Math.round(Number(match[1]) * multiplier);
-  if (!Number.isSafeInteger(bytes)) throw new Error(`byte size ${JSON.stringify(input)} is too large`);
+  if (!Number.isSafeInteger(bytes)) throw new Error(`byte size ${describeTomlValue(input)} is too large`);
   return bytes;
 }
 

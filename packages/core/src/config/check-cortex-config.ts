@@ -1,5 +1,5 @@
 import { normalizeHttpUrl } from "./config-values.js";
-import { formatTomlPath, type ConfigIssue } from "./format-config-issues.js";
+import { describeTomlValue, formatTomlPath, type ConfigIssue } from "./format-config-issues.js";
 import { asTable, duplicateIssues, stringsIn, tablesIn, type KeyedEntry } from "./raw-toml.js";
 
 /** Cross-field rules of cortex.toml. Secrets are never echoed back. */
@@ -22,11 +22,12 @@ export function checkCortexConfig(document: unknown): ConfigIssue[] {
   const issues = [
     ...duplicateIssues(
       names,
-      (entry, first) => `duplicate name "${entry.key}" (also ${formatTomlPath(first.path)})`,
+      (entry, first) => `duplicate name ${describeTomlValue(entry.key)} (also ${formatTomlPath(first.path)})`,
     ),
     ...duplicateIssues(
       endpoints,
-      (entry, first) => `duplicate endpoint "${entry.key}" (also ${formatTomlPath(first.path)})`,
+      (entry, first) =>
+        `duplicate endpoint ${describeTomlValue(entry.key)} (also ${formatTomlPath(first.path)})`,
     ),
     ...duplicateIssues(keys, (_entry, first) => `duplicate key (same as ${formatTomlPath(first.path)})`).map(
       (issue) => ({ ...issue, path: ["gateway", ...issue.path] }),

@@ -1,4 +1,4 @@
-import { formatTomlPath, type ConfigIssue } from "./format-config-issues.js";
+import { describeTomlValue, formatTomlPath, type ConfigIssue } from "./format-config-issues.js";
 import { asTable, duplicateIssues, stringsIn, tablesIn, type KeyedEntry } from "./raw-toml.js";
 
 /** Cross-field rules of models.toml: ids and aliases must resolve to exactly one profile. */
@@ -17,21 +17,22 @@ export function checkModelsConfig(document: unknown): ConfigIssue[] {
 
   const issues = duplicateIssues(
     ids,
-    (entry, first) => `duplicate id "${entry.key}" (also ${formatTomlPath(first.path)})`,
+    (entry, first) => `duplicate id ${describeTomlValue(entry.key)} (also ${formatTomlPath(first.path)})`,
   );
   const aliasesNotIds = aliases.filter((alias) => {
     const idPath = idPaths.get(alias.key);
     if (idPath === undefined) return true;
     issues.push({
       path: alias.path,
-      message: `alias "${alias.key}" is already a model id (${formatTomlPath(idPath)})`,
+      message: `alias ${describeTomlValue(alias.key)} is already a model id (${formatTomlPath(idPath)})`,
     });
     return false;
   });
   issues.push(
     ...duplicateIssues(
       aliasesNotIds,
-      (entry, first) => `alias "${entry.key}" is already used by ${formatTomlPath(first.path)}`,
+      (entry, first) =>
+        `alias ${describeTomlValue(entry.key)} is already used by ${formatTomlPath(first.path)}`,
     ),
   );
 
@@ -42,7 +43,7 @@ export function checkModelsConfig(document: unknown): ConfigIssue[] {
       if (!allowed.has(value)) {
         issues.push({
           path: ["models", index, "preferred_nodes", at],
-          message: `"${value}" is not in allowed_nodes`,
+          message: `${describeTomlValue(value)} is not in allowed_nodes`,
         });
       }
     }

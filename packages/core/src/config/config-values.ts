@@ -70,6 +70,12 @@ export function byteSize(range: Range = {}) {
   });
 }
 
+/**
+ * The longest delay `setTimeout` and `AbortSignal.timeout` honour. A longer one fires after 1 ms (with a
+ * TimeoutOverflowWarning), or makes `AbortSignal.timeout` throw, so no configured duration may exceed it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function duration(range: Range = {}) {
   return tomlValue((value) => {
     if (typeof value !== "string" && typeof value !== "number") {
@@ -77,6 +83,11 @@ export function duration(range: Range = {}) {
     }
     const ms = parseDuration(value);
     checkRange(ms, range, describeTomlValue(value));
+    if (!(ms <= MAX_TIMER_MS)) {
+      throw new Error(
+        `must be <= ${MAX_TIMER_MS} ms, about ${Math.floor(MAX_TIMER_MS / 3_600_000)}h, the longest timer Node.js can arm (got ${describeTomlValue(value)})`,
+      );
+    }
     return ms;
   });
 }
@@ -108,7 +119,7 @@ export function httpUrl() {
   return tomlValue((value) => {
     if (typeof value !== "string") throw expected("an http(s) URL", value);
     const url = normalizeHttpUrl(value);
-    if (url === undefined) throw new Error(`invalid URL ${JSON.stringify(value)}`);
+    if (url === undefined) throw new Error(`invalid URL ${describeTomlValue(value)}`);
     return url;
   });
 }
@@ -124,7 +135,7 @@ export function nodeName() {
   return tomlValue((value) => {
     if (typeof value !== "string") throw expected("a name", value);
     if (!isNodeName(value)) {
-      throw new Error(`invalid name ${JSON.stringify(value)} (use letters, digits, ".", "_" and "-")`);
+      throw new Error(`invalid name ${describeTomlValue(value)} (use letters, digits, ".", "_" and "-")`);
     }
     return value;
   });

@@ -1,3 +1,5 @@
+import { describeTomlValue } from "./format-config-issues.js";
+
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/i;
@@ -18,7 +20,7 @@ export function parseDuration(input: string | number): number {
   const multiplier = UNIT_MS[(match?.[2] ?? "").toLowerCase()];
   if (match?.[1] === undefined || multiplier === undefined) {
     throw new Error(
-      `invalid duration ${JSON.stringify(input)} (e.g. "250ms", "5s", "2m", "1h" or milliseconds)`,
+      `invalid duration ${describeTomlValue(input)} (e.g. "250ms", "5s", "2m", "1h" or milliseconds)`,
     );
   }
   return Math.round(Number(match[1]) * multiplier);

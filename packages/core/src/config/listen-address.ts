@@ -1,3 +1,5 @@
+import { describeTomlValue } from "./format-config-issues.js";
+
 export interface ListenAddress {
   /** Without brackets, as `net.Server.listen` wants it (e.g. "::1", "0.0.0.0"). */
   readonly host: string;
@@ -16,11 +18,11 @@ export function parseListenAddress(input: string): ListenAddress {
   const host = bracketed?.[1] ?? plain?.[1];
   const portText = bracketed?.[2] ?? plain?.[2];
   if (host === undefined || portText === undefined || /\s/.test(host)) {
-    throw new Error(`invalid listen address ${JSON.stringify(input)} (${FORMS})`);
+    throw new Error(`invalid listen address ${describeTomlValue(input)} (${FORMS})`);
   }
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 0 && port <= 65535)) {
-    throw new Error(`invalid port in listen address ${JSON.stringify(input)} (expected 0..65535)`);
+    throw new Error(`invalid port in listen address ${describeTomlValue(input)} (expected 0..65535)`);
   }
   return { host: host === "" ? DEFAULT_HOST : host, port };
 }

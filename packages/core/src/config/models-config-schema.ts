@@ -12,7 +12,7 @@ function modelAlias() {
     }
     if (value.indexOf("*") !== -1 && value.indexOf("*") !== value.length - 1) {
       throw new Error(
-        `invalid alias ${JSON.stringify(value)} ("*" may only end an alias, as a prefix wildcard)`,
+        `invalid alias ${describeTomlValue(value)} ("*" may only end an alias, as a prefix wildcard)`,
       );
     }
     return value;

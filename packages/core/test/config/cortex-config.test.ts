@@ -185,6 +185,36 @@ describe("cortex.toml", () => {
     expect(() => run()).toThrow(issues.join("\n"));
   });
 
+  it('refuses a timeout longer than Node.js can arm (load = "600h" fired after 1 ms; 1e300 threw per request)', () => {
+    // Found by the config-loader property test: both used to load, the first as a load timeout that
+    // expired at once (a TimeoutOverflowWarning), the second as one AbortSignal.timeout() refused.
+    expect(issuesOf(() => parse(`[timeouts]\nload = "600h"`))).toEqual([
+      'cortex.toml: timeouts.load: must be <= 2147483647 ms, about 596h, the longest timer Node.js can arm (got "600h")',
+    ]);
+    expect(issuesOf(() => parse(`[fleet]\npoll_interval = 1e300`))).toEqual([
+      "cortex.toml: fleet.poll_interval: must be <= 2147483647 ms, about 596h, the longest timer Node.js can arm (got 1e+300)",
+    ]);
+    expect(parse(`[timeouts]\nload = "596h"`).timeouts.load).toBe(596 * 3_600_000);
+  });
+
+  it("keeps a duplicate name holding a newline on one line (found by fuzzing)", () => {
+    const issues = issuesOf(() =>
+      parse(
+        `[[neurons]]\nname = "a\\nb"\nendpoint = "http://x:1"\n[[neurons]]\nname = "a\\nb"\nendpoint = "http://y:1"`,
+      ),
+    );
+    expect(issues).toContain('cortex.toml: neurons[1].name: duplicate name "a\\nb" (also neurons[0].name)');
+    for (const issue of issues) expect(issue).not.toMatch(/[\r\n]/);
+  });
+
+  it("quotes at most 60 characters of a bad value, however long it is (found by fuzzing)", () => {
+    const long = "250ms".repeat(400);
+    const [issue] = issuesOf(() => parse(`[timeouts]\nfirst_byte = "${long}"`));
+    expect(issue).toBe(
+      `cortex.toml: timeouts.first_byte: invalid duration "${long.slice(0, 57)}..." (e.g. "250ms", "5s", "2m", "1h" or milliseconds)`,
+    );
+  });
+
   it("reports a TOML syntax error as one line with line and column", () => {
     expect(issuesOf(() => parse(`[gateway]\nlisten = "a:1"\nbody_limit = `))).toEqual([
       "cortex.toml: line 3, column 14: TOML syntax error: invalid value",

@@ -94,6 +94,26 @@ describe("models.toml", () => {
     ]);
   });
 
+  it("keeps ids, aliases and node names holding a newline on one line (found by fuzzing)", () => {
+    const issues = issuesOf(() =>
+      parse(`
+        [[models]]
+        id = "a\\nb"
+        aliases = ["x\\ny", "x\\ny"]
+        allowed_nodes = ["n1"]
+        preferred_nodes = ["a\\nb"]
+        [[models]]
+        id = "a\\nb"
+      `),
+    );
+    expect(issues).toEqual([
+      'models.toml: models[0].preferred_nodes[0]: invalid name "a\\nb" (use letters, digits, ".", "_" and "-")',
+      'models.toml: models[1].id: duplicate id "a\\nb" (also models[0].id)',
+      'models.toml: models[0].aliases[1]: alias "x\\ny" is already used by models[0].aliases[0]',
+      'models.toml: models[0].preferred_nodes[0]: "a\\nb" is not in allowed_nodes',
+    ]);
+  });
+
   it("rejects an empty allowed_nodes", () => {
     expect(issuesOf(() => parse(`[[models]]\nid = "m"\nallowed_nodes = []`))).toEqual([
       "models.toml: models[0].allowed_nodes: must not be empty",
