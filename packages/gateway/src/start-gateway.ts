@@ -19,6 +19,7 @@ import { describeFleet } from "./fleet-view.js";
 import { buildGatewayApp, type GatewayRoute } from "./http/gateway-app.js";
 import type { GatewayContext } from "./http/gateway-context.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
+import { ResponseStore } from "./responses/response-store.js";
 import { DecisionLog } from "./routing/decision-log.js";
 import { Scheduler, type SchedulerEffects } from "./routing/scheduler.js";
 import { GatewayRuntime } from "./runtime/gateway-runtime.js";
@@ -140,6 +141,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     runtime: current,
     scheduler,
     decisions,
+    responses: new ResponseStore(() => runtime.responsesStore, now),
     metrics,
     registry: promRegistry,
     catalog: () => catalogue.entries(),

@@ -95,6 +95,17 @@ const schedulerSchema = configTable({
   headroom: table.headroom,
 }));
 
+/** The Responses API's stored responses (`store` not false): `previous_response_id`, `GET /v1/responses/{id}`. */
+const responsesSchema = configTable({
+  store_size: byteSize().prefault("64MiB"),
+  store_max_age: duration({ min: 1 }).prefault("24h"),
+}).transform((table) => ({
+  /** Bytes of stored responses (their JSON) kept in memory, oldest dropped first; 0 stores none. */
+  storeSize: table.store_size,
+  /** Milliseconds a stored response stays retrievable. */
+  storeMaxAge: table.store_max_age,
+}));
+
 const neuronEntrySchema = configTable({
   name: nodeName(),
   endpoint: httpUrl(),
@@ -115,6 +126,7 @@ export function cortexConfigSchema(baseDir: string) {
     eviction: evictionSchema.prefault({}),
     fleet: fleetSchema.prefault({}),
     scheduler: schedulerSchema.prefault({}),
+    responses: responsesSchema.prefault({}),
     neurons: z.array(neuronEntrySchema).prefault([]),
   });
 }
@@ -125,4 +137,5 @@ export type TimeoutsConfig = CortexConfig["timeouts"];
 export type EvictionConfig = CortexConfig["eviction"];
 export type FleetConfig = CortexConfig["fleet"];
 export type SchedulerConfig = CortexConfig["scheduler"];
+export type ResponsesConfig = CortexConfig["responses"];
 export type NeuronEntry = CortexConfig["neurons"][number];

@@ -43,5 +43,6 @@ describe("example config files", () => {
       load: 600_000,
       request: 60_000,
     });
+    expect(config.responses).toEqual({ storeSize: 64 * 1024 * 1024, storeMaxAge: 24 * 3600_000 });
   });
 });

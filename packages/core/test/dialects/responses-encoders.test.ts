@@ -20,10 +20,11 @@ function counterIds(): (prefix: string) => string {
 }
 
 /** A turn offering a plain function, a namespaced function and a custom tool. */
-function turn(): ResponsesTurn {
+function turn(reasoning?: { summary: string }): ResponsesTurn {
   return decodeResponsesRequest({
     model: "qwen3-tiny",
     input: "hi",
+    ...(reasoning ? { reasoning } : {}),
     tools: [
       { type: "function", name: "Read", parameters: { type: "object" } },
       { type: "function", name: "T", parameters: { type: "object" } },
@@ -33,11 +34,11 @@ function turn(): ResponsesTurn {
   }).value.turn;
 }
 
-function encoder(): ResponsesStreamEncoder {
+function encoder(summaries = false): ResponsesStreamEncoder {
   return createResponsesStreamEncoder({
     responseId: "resp_test",
     requestedModel: "qwen3-tiny",
-    turn: turn(),
+    turn: turn(summaries ? { summary: "auto" } : undefined),
     newId: counterIds(),
     createdAt: 1_700_000_000,
   });
@@ -290,6 +291,37 @@ describe("createResponsesStreamEncoder: rules", () => {
     expect([...target.finish(), ...target.push(usage), ...target.open()]).toEqual([]);
   });
 
+  it("sends reasoning as reasoning_text, or as the summary when the request asked for one", () => {
+    const events: ChatStreamEvent[] = [
+      start,
+      { type: "reasoning-delta", text: "Let me " },
+      { type: "reasoning-delta", text: "think." },
+      { type: "text-delta", text: "Hi" },
+      { type: "finish", finishReason: { unified: "stop" } },
+      usage,
+    ];
+    const raw = run(events);
+    expect(types(raw).slice(3, 8)).toEqual([
+      "response.content_part.added",
+      "response.reasoning_text.delta",
+      "response.reasoning_text.delta",
+      "response.reasoning_text.done",
+      "response.content_part.done",
+    ]);
+    const summarised = run(events, encoder(true));
+    expect(validateResponsesEvents(wire(summarised))).toEqual([]);
+    expect(types(summarised).slice(3, 8)).toEqual([
+      "response.reasoning_summary_part.added",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.done",
+      "response.reasoning_summary_part.done",
+    ]);
+    expect(summarised.find((event) => event.type === "response.output_item.done")).toMatchObject({
+      item: { type: "reasoning", summary: [{ type: "summary_text", text: "Let me think." }] },
+    });
+  });
+
   it("turns an upstream error event into response.failed with OpenAI's code", () => {
     const out = run([
       start,
@@ -319,7 +351,7 @@ function encoderWithoutOpen(): ResponsesStreamEncoder {
 
 describe("createResponsesStreamEncoder: property", () => {
   function drive(random: () => number, events: readonly ChatStreamEvent[]): ResponsesEvent[] {
-    const target = encoder();
+    const target = encoder(random() < 0.5);
     const out: ResponsesEvent[] = random() < 0.5 ? [...target.open()] : [];
     for (const event of events) out.push(...target.push(event));
     if (random() < 0.05) out.push(...target.fail({ code: "server_error", message: "client gone" }));

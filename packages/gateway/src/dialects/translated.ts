@@ -22,20 +22,26 @@ import type {
 import { samplingDefaults } from "./sampling-defaults.js";
 
 /**
- * Dialects translated through the canonical form (Anthropic today): the client's request is decoded to
+ * Dialects translated through the canonical form (Anthropic, Responses): the client's request is decoded to
  * canonical, sent to the neuron as OpenAI chat, and the answer decoded back to canonical and encoded in
  * the client's dialect. A dialect supplies only its codec; this file is everything the translated
  * dialects share.
  */
-export interface ChatCodec {
+export interface ChatCodec extends ChatEncoders {
   readonly dialect: Dialect;
   decodeRequest(body: unknown): Translation<CanonicalChatRequest>;
+}
+
+/** How one decoded request's answer goes back to the client. */
+export interface ChatEncoders {
   encodeResponse(response: CanonicalChatResponse, context: AnswerContext): Translation<object>;
   createStreamEncoder(context: AnswerContext): CanonicalStreamEncoder;
 }
 
 /** Canonical stream events → the dialect's SSE frames, as a state machine that only emits valid sequences. */
 export interface CanonicalStreamEncoder {
+  /** Sent as soon as the upstream answered, before its first message (e.g. `response.created`). */
+  open?(): Frames;
   push(event: ChatStreamEvent): Frames;
   /** The upstream stream is over: close whatever is still open. */
   finish(): Frames;
@@ -55,7 +61,19 @@ export interface CountCodec {
 
 /** The pipeline adapter of a translated chat dialect. */
 export function translatedChat(codec: ChatCodec): DialectAdapter {
-  return canonicalAdapter(codec, (chat) => ({
+  return canonicalAdapter(codec, (chat) => chatExchange(chat, codec));
+}
+
+/**
+ * One translated chat with the fleet: the canonical request goes to the neuron as OpenAI chat, its
+ * answer comes back through `encoders`. For dialects whose encoders depend on the decoded request
+ * (Responses: its tools and ids), built per request.
+ */
+export function chatExchange(
+  chat: CanonicalChatRequest,
+  encoders: ChatEncoders,
+): Omit<Exchange, "model" | "warnings"> {
+  return {
     stream: chat.stream,
     upstream: (model) => ({
       path: "/v1/chat/completions",
@@ -70,11 +88,11 @@ export function translatedChat(codec: ChatCodec): DialectAdapter {
     respond(text, context) {
       const canonical = decodeOpenAIChatResponse(parseJson(text, context.node));
       context.meter.usage(canonical.usage.promptTokens, canonical.usage.completionTokens);
-      const encoded = codec.encodeResponse(canonical, context);
+      const encoded = encoders.encodeResponse(canonical, context);
       return { body: encoded.value, warnings: encoded.warnings };
     },
-    relay: (context) => canonicalRelay(codec.createStreamEncoder(context), context.meter),
-  }));
+    relay: (context) => canonicalRelay(encoders.createStreamEncoder(context), context.meter),
+  };
 }
 
 /**
@@ -129,6 +147,7 @@ function canonicalRelay(encoder: CanonicalStreamEncoder, meter: MeterTap): Strea
     return frames;
   };
   return {
+    ...(encoder.open ? { open: () => encoder.open?.() } : {}),
     message: (data) => push(data === "[DONE]" ? decoder.end() : decoder.push(parseChunk(data))),
     end: () => {
       const frames = push(decoder.end());

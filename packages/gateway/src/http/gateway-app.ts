@@ -17,6 +17,7 @@ import Fastify, {
 import { DASHBOARD_ROUTES } from "../dashboard/dashboard-routes.js";
 import { ANTHROPIC_COUNT_TOKENS, anthropicMessages } from "../dialects/anthropic.js";
 import { openAIPassthrough } from "../dialects/openai-passthrough.js";
+import { deleteResponse, getResponse, responsesCreate, responsesInputTokens } from "../dialects/responses.js";
 import type { Dialect, DialectAdapter } from "../pipeline/exchange.js";
 import { runExchange } from "../pipeline/pipeline.js";
 import { requireKey } from "./auth.js";
@@ -30,7 +31,7 @@ type Access = "public" | "client" | "admin";
 
 /** The gateway's whole HTTP surface; extra routes (dashboard, tests) register through `extraRoutes`. */
 export interface GatewayRoute {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   url: string;
   access: Access;
   handler: Handler;
@@ -49,7 +50,9 @@ function exchange(method: "POST", url: string, adapter: DialectAdapter): Gateway
   };
 }
 
-function routes(options: GatewayAppOptions): GatewayRoute[] {
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+function routes(ctx: GatewayContext, options: GatewayAppOptions): GatewayRoute[] {
   return [
     { method: "GET", url: "/health", access: "public", handler: () => ({ status: "ok" }) },
     {
@@ -69,6 +72,20 @@ function routes(options: GatewayAppOptions): GatewayRoute[] {
     exchange("POST", "/v1/embeddings", openAIPassthrough("/v1/embeddings")),
     exchange("POST", "/v1/messages", anthropicMessages({ pingEveryMs: options.anthropicPingMs })),
     exchange("POST", "/v1/messages/count_tokens", ANTHROPIC_COUNT_TOKENS),
+    exchange("POST", "/v1/responses", responsesCreate({ store: ctx.responses, now: ctx.now })),
+    exchange("POST", "/v1/responses/input_tokens", responsesInputTokens(ctx.responses)),
+    {
+      method: "GET",
+      url: "/v1/responses/:id",
+      access: "client",
+      handler: (_, request) => getResponse(ctx.responses, request as IdRequest),
+    },
+    {
+      method: "DELETE",
+      url: "/v1/responses/:id",
+      access: "client",
+      handler: (_, request) => deleteResponse(ctx.responses, request as IdRequest),
+    },
     { method: "GET", url: "/admin/fleet", access: "admin", handler: (ctx) => ctx.fleet() },
     {
       method: "GET",
@@ -137,7 +154,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
       throw new CortexError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
     });
   });
-  for (const route of [...routes(options), ...DASHBOARD_ROUTES, ...(options.extraRoutes ?? [])]) {
+  for (const route of [...routes(ctx, options), ...DASHBOARD_ROUTES, ...(options.extraRoutes ?? [])]) {
     app.route({
       method: route.method,
       url: route.url,

@@ -4,6 +4,7 @@ import type { CatalogEntry } from "../catalog/model-catalog.js";
 import type { FleetDescription } from "../fleet-view.js";
 import type { PipelineServices } from "../pipeline/pipeline.js";
 import type { DecisionLog } from "../routing/decision-log.js";
+import type { ResponseStore } from "../responses/response-store.js";
 import type { Scheduler } from "../routing/scheduler.js";
 import type { GatewayRuntime } from "../runtime/gateway-runtime.js";
 
@@ -13,6 +14,8 @@ export interface GatewayContext extends PipelineServices {
   runtime(): GatewayRuntime;
   readonly scheduler: Scheduler;
   readonly decisions: DecisionLog;
+  /** The Responses API's stored responses. */
+  readonly responses: ResponseStore;
   /** The Prometheus registry the metrics live in. */
   readonly registry: Registry;
   catalog(): CatalogEntry[];

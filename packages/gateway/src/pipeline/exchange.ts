@@ -14,7 +14,7 @@ export interface Dialect {
   renderError(error: CortexError, requestId: string): RenderedError<unknown>;
 }
 
-export type DialectName = "openai" | "anthropic";
+export type DialectName = "openai" | "anthropic" | "responses";
 
 export interface DialectAdapter {
   readonly dialect: Dialect;
@@ -74,6 +74,8 @@ export interface Answer {
  * framed, possibly none); the pipeline writes them with backpressure and owns the loop.
  */
 export interface StreamRelay {
+  /** Frames to send as soon as the upstream answered, before its first message. */
+  open?(): Frames;
   /** One upstream SSE `data:` payload, `[DONE]` included. */
   message(data: string): Frames;
   /** The upstream ended (EOF): close whatever is still open. */

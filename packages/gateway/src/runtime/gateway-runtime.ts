@@ -31,6 +31,12 @@ export interface SchedulerPolicy {
   readonly extraHeadroom: number;
 }
 
+/** How much of the Responses API's state the gateway keeps (cortex.toml `[responses]`). */
+export interface ResponsesStoreLimits {
+  readonly maxBytes: number;
+  readonly maxAgeMs: number;
+}
+
 /** A requested model id resolved through models.toml (the claude-* fallback is the catalogue's). */
 export interface ResolvedModel {
   /** The model id the neurons know. */
@@ -82,6 +88,11 @@ export class GatewayRuntime {
   /** Client keys; empty when client auth is off. */
   get apiKeys(): readonly string[] {
     return this.config.gateway.apiKeys;
+  }
+
+  /** Bounds of the Responses API's stored responses; a reload applies them at the next store. */
+  get responsesStore(): ResponsesStoreLimits {
+    return { maxBytes: this.config.responses.storeSize, maxAgeMs: this.config.responses.storeMaxAge };
   }
 
   get adminKey(): string | undefined {

@@ -1,3 +1,4 @@
+import { validateResponsesEvents } from "@cortex/core";
 import { collectSse, spawnFakeNeuron, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -156,6 +157,24 @@ describe("failover and stream failures", () => {
     expect(JSON.parse(events.at(-1)?.data ?? "")).toEqual({
       type: "error",
       error: { type: "api_error", message: expect.stringMatching(/^upstream failed mid-stream: /) },
+    });
+    // In the Responses dialect it ends with response.failed, the open item left without its .done.
+    const responses = await gw.fetch("/v1/responses", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", input: "hello", max_output_tokens: 10, stream: true }),
+    });
+    expect(responses.status).toBe(200);
+    const wire = (await collectSse(responses.body)).map((message) => ({
+      event: message.event ?? null,
+      data: JSON.parse(message.data) as { type: string; response?: { error: unknown } },
+    }));
+    expect(validateResponsesEvents(wire)).toEqual([]);
+    expect(wire.at(-1)?.data).toMatchObject({
+      type: "response.failed",
+      response: {
+        error: { code: "server_error", message: expect.stringMatching(/^upstream failed mid-stream: /) },
+      },
     });
     first.set({ dropAfterTokens: null });
     // Failures after the first byte are never retried elsewhere.

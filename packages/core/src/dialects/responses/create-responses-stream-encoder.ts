@@ -75,7 +75,8 @@ type Phase = "idle" | "streaming" | "finishing" | "ended";
  * `response.created`, `response.in_progress`, then per output item `output_item.added` … `.done`
  * (one item open at a time, `output_index` 0..n-1, ids stable from added to done): a message as
  * `content_part.added`, `output_text.delta`s, `output_text.done`, `content_part.done`; reasoning the same
- * with `reasoning_text`; a function call as `function_call_arguments.delta`s and `.done`; a custom tool
+ * with `reasoning_text`, or, when the request asked for a summary, as `reasoning_summary_part.added`,
+ * `reasoning_summary_text.delta`s, `.done`, `reasoning_summary_part.done`; a function call as `function_call_arguments.delta`s and `.done`; a custom tool
  * call as `custom_tool_call_input.delta`/`.done` (its raw input is only known once the call's JSON is
  * complete, so it comes in one delta); then exactly one terminal event: `response.completed`,
  * `response.incomplete` (the token limit: the cut item closes as `incomplete`, and a tool call whose
@@ -128,19 +129,20 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
   const openText = (kind: "message" | "reasoning", out: ResponsesEvent[]): OpenItem => {
     const index = output.length;
     const id = options.newId(kind === "message" ? "msg_" : "rs_");
+    const style = textStyle(kind, options.turn);
     const item: ResponsesOutputItem =
       kind === "message"
         ? { type: "message", id, role: "assistant", status: "in_progress", content: [] }
-        : { type: "reasoning", id, summary: [], content: [], status: "in_progress" };
+        : {
+            type: "reasoning",
+            id,
+            summary: [],
+            ...(style === "reasoning_text" ? { content: [] } : {}),
+            status: "in_progress",
+          };
     output.push(item);
     emit(out, { type: "response.output_item.added", output_index: index, item: structuredClone(item) });
-    emit(out, {
-      type: "response.content_part.added",
-      item_id: id,
-      output_index: index,
-      content_index: 0,
-      part: kind === "message" ? outputText("") : { type: "reasoning_text", text: "" },
-    });
+    emit(out, textEvents(style, { item_id: id, output_index: index }).added());
     return { kind, index, id, text: "" };
   };
 
@@ -173,19 +175,13 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
       }
       output[item.index] = done;
     } else {
-      const message = item.kind === "message";
-      emit(
-        out,
-        message
-          ? { type: "response.output_text.done", ...ref, content_index: 0, text: item.text, logprobs: [] }
-          : { type: "response.reasoning_text.done", ...ref, content_index: 0, text: item.text },
-      );
-      const part = message ? outputText(item.text) : { type: "reasoning_text" as const, text: item.text };
-      emit(out, { type: "response.content_part.done", ...ref, content_index: 0, part });
+      const events = textEvents(textStyle(item.kind, options.turn), ref);
+      for (const event of events.done(item.text)) emit(out, event);
       const done = output[item.index];
-      if (done?.type === "message" && part.type === "output_text") done.content = [part];
-      if (done?.type === "reasoning" && part.type === "reasoning_text") done.content = [part];
-      if (done) done.status = status;
+      if (done) {
+        events.fill(done, item.text);
+        done.status = status;
+      }
     }
     emit(out, {
       type: "response.output_item.done",
@@ -211,13 +207,8 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
     }
     if (current.kind !== "message" && current.kind !== "reasoning") return;
     current.text += text;
-    const ref = { item_id: current.id, output_index: current.index, content_index: 0 };
-    emit(
-      out,
-      kind === "message"
-        ? { type: "response.output_text.delta", ...ref, delta: text, logprobs: [] }
-        : { type: "response.reasoning_text.delta", ...ref, delta: text },
-    );
+    const ref = { item_id: current.id, output_index: current.index };
+    emit(out, textEvents(textStyle(kind, options.turn), ref).delta(text));
   };
 
   const toolStart = (
@@ -304,10 +295,11 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
       const item = output[current.index];
       if (item) {
         item.status = "incomplete";
-        if (item.type === "message")
-          item.content = [outputText(current.kind === "message" ? current.text : "")];
-        if (item.type === "reasoning" && current.kind === "reasoning")
-          item.content = [{ type: "reasoning_text", text: current.text }];
+        if (current.kind !== "tool")
+          textEvents(textStyle(current.kind, options.turn), {
+            item_id: current.id,
+            output_index: current.index,
+          }).fill(item, current.text);
         if (item.type === "function_call" && current.kind === "tool") item.arguments = current.args;
         if (item.type === "custom_tool_call" && current.kind === "tool")
           item.input = customInput(current.args);
@@ -402,6 +394,102 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
       }
     },
   };
+}
+
+type TextStyle = "message" | "reasoning_text" | "reasoning_summary";
+
+/** How a text item streams: a message's output_text, raw reasoning_text, or reasoning as its summary. */
+function textStyle(kind: "message" | "reasoning", turn: Pick<ResponsesTurn, "echo">): TextStyle {
+  if (kind === "message") return "message";
+  return turn.echo.reasoning.summary ? "reasoning_summary" : "reasoning_text";
+}
+
+/** The part, delta and done events of one text item (always one part: index 0), and its final content. */
+function textEvents(style: TextStyle, ref: { item_id: string; output_index: number }) {
+  const at = { item_id: ref.item_id, output_index: ref.output_index };
+  switch (style) {
+    case "message":
+      return {
+        added: (): EventBody => ({
+          type: "response.content_part.added",
+          ...at,
+          content_index: 0,
+          part: outputText(""),
+        }),
+        delta: (delta: string): EventBody => ({
+          type: "response.output_text.delta",
+          ...at,
+          content_index: 0,
+          delta,
+          logprobs: [],
+        }),
+        done: (text: string): EventBody[] => [
+          { type: "response.output_text.done", ...at, content_index: 0, text, logprobs: [] },
+          { type: "response.content_part.done", ...at, content_index: 0, part: outputText(text) },
+        ],
+        fill: (item: ResponsesOutputItem, text: string): void => {
+          if (item.type === "message") item.content = [outputText(text)];
+        },
+      };
+    case "reasoning_text":
+      return {
+        added: (): EventBody => ({
+          type: "response.content_part.added",
+          ...at,
+          content_index: 0,
+          part: { type: "reasoning_text", text: "" },
+        }),
+        delta: (delta: string): EventBody => ({
+          type: "response.reasoning_text.delta",
+          ...at,
+          content_index: 0,
+          delta,
+        }),
+        done: (text: string): EventBody[] => [
+          { type: "response.reasoning_text.done", ...at, content_index: 0, text },
+          {
+            type: "response.content_part.done",
+            ...at,
+            content_index: 0,
+            part: { type: "reasoning_text", text },
+          },
+        ],
+        fill: (item: ResponsesOutputItem, text: string): void => {
+          if (item.type === "reasoning") item.content = [{ type: "reasoning_text", text }];
+        },
+      };
+    case "reasoning_summary":
+      return {
+        added: (): EventBody => ({
+          type: "response.reasoning_summary_part.added",
+          ...at,
+          summary_index: 0,
+          part: { type: "summary_text", text: "" },
+        }),
+        delta: (delta: string): EventBody => ({
+          type: "response.reasoning_summary_text.delta",
+          ...at,
+          summary_index: 0,
+          delta,
+        }),
+        done: (text: string): EventBody[] => [
+          { type: "response.reasoning_summary_text.done", ...at, summary_index: 0, text },
+          {
+            type: "response.reasoning_summary_part.done",
+            ...at,
+            summary_index: 0,
+            part: { type: "summary_text", text },
+          },
+        ],
+        fill: (item: ResponsesOutputItem, text: string): void => {
+          if (item.type === "reasoning") item.summary = [{ type: "summary_text", text }];
+        },
+      };
+    default: {
+      const unknown: never = style;
+      return unknown;
+    }
+  }
 }
 
 function outputText(text: string): { type: "output_text"; text: string; annotations: []; logprobs: [] } {

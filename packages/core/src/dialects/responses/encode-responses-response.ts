@@ -21,7 +21,8 @@ export interface EncodeResponsesOptions {
 }
 
 /**
- * Canonical response → a Responses `Response`: reasoning (as `reasoning_text` content), the message
+ * Canonical response → a Responses `Response`: reasoning (as `reasoning_text` content, or as the
+ * summary when the request asked for one), the message
  * (only when its text has non-whitespace), then one `function_call` or `custom_tool_call` per call.
  * A reply cut by the token limit is `incomplete` (`max_output_tokens`), and so is the item it cut: a
  * tool call whose arguments are not a whole JSON value is never presented as completed.
@@ -33,11 +34,14 @@ export function encodeResponsesResponse(
   const warnings: string[] = [];
   const output: ResponsesOutputItem[] = [];
   if (response.reasoning && response.reasoning.trim() !== "") {
+    const text = response.reasoning;
     output.push({
       type: "reasoning",
       id: options.newId("rs_"),
-      summary: [],
-      content: [{ type: "reasoning_text", text: response.reasoning }],
+      // No summariser here: asked for a summary, the client gets the reasoning itself as one.
+      ...(options.turn.echo.reasoning.summary
+        ? { summary: [{ type: "summary_text" as const, text }] }
+        : { summary: [], content: [{ type: "reasoning_text" as const, text }] }),
       status: "completed",
     });
   }

@@ -18,15 +18,21 @@ export interface ResponsesReasoningText {
   text: string;
 }
 
+export interface ResponsesSummaryText {
+  type: "summary_text";
+  text: string;
+}
+
 /**
  * The model's own reasoning goes out as `content` (`reasoning_text`), as OpenAI does for open-weight
- * models; `summary` stays empty: nothing here writes summaries.
+ * models. Nothing here writes summaries: when the request asks for one (`reasoning.summary`), the
+ * reasoning itself is sent as the summary instead (clients such as Codex and the AI SDK show summaries).
  */
 export interface ResponsesReasoningItem {
   type: "reasoning";
   id: string;
-  summary: [];
-  content: ResponsesReasoningText[];
+  summary: ResponsesSummaryText[];
+  content?: ResponsesReasoningText[];
   status: ResponsesItemStatus;
 }
 
@@ -130,6 +136,13 @@ export type ResponsesEvent = Seq &
     | (ItemRef & { type: "response.output_text.done"; content_index: number; text: string; logprobs: [] })
     | (ItemRef & { type: "response.reasoning_text.delta"; content_index: number; delta: string })
     | (ItemRef & { type: "response.reasoning_text.done"; content_index: number; text: string })
+    | (ItemRef & {
+        type: "response.reasoning_summary_part.added" | "response.reasoning_summary_part.done";
+        summary_index: number;
+        part: ResponsesSummaryText;
+      })
+    | (ItemRef & { type: "response.reasoning_summary_text.delta"; summary_index: number; delta: string })
+    | (ItemRef & { type: "response.reasoning_summary_text.done"; summary_index: number; text: string })
     | (ItemRef & { type: "response.function_call_arguments.delta"; delta: string })
     | (ItemRef & { type: "response.function_call_arguments.done"; name: string; arguments: string })
     | (ItemRef & { type: "response.custom_tool_call_input.delta"; delta: string })

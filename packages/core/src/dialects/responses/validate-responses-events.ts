@@ -34,6 +34,8 @@ interface Item {
   type: string;
   name?: string;
   parts: Part[];
+  /** A reasoning item's summary parts. */
+  summaries: Part[];
   args: string;
   argsDone: boolean;
   done?: Record<string, unknown>;
@@ -129,6 +131,7 @@ export function validateResponsesEvents(
           type: str(added.type),
           name: str(added.name),
           parts: [],
+          summaries: [],
           args: "",
           argsDone: false,
         };
@@ -180,6 +183,39 @@ export function validateResponsesEvents(
         }
         break;
       }
+      case "response.reasoning_summary_part.added": {
+        const target = item();
+        const added = record(data.part);
+        if (!target || !added) break;
+        if (target.type !== "reasoning") say(`a ${target.type} item has no summary`);
+        if (data.summary_index !== target.summaries.length)
+          say(`summary_index ${String(data.summary_index)}, expected ${target.summaries.length}`);
+        if (str(added.type) !== "summary_text" || str(added.text) !== "")
+          say("a summary part must be added empty");
+        target.summaries.push({ type: "summary_text", text: "", done: false });
+        break;
+      }
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_summary_text.done":
+      case "response.reasoning_summary_part.done": {
+        const target = item();
+        const found = target?.summaries[Number(data.summary_index)];
+        if (!target) break;
+        if (!found || found.done) {
+          say(`summary part ${String(data.summary_index)} is not open`);
+          break;
+        }
+        if (type === "response.reasoning_summary_text.delta") {
+          if (typeof data.delta !== "string" || data.delta === "") say("empty delta");
+          found.text += str(data.delta);
+        } else if (type === "response.reasoning_summary_text.done") {
+          if (str(data.text) !== found.text) say("text differs from the deltas");
+        } else {
+          if (str(record(data.part)?.text) !== found.text) say("part text differs from the deltas");
+          found.done = true;
+        }
+        break;
+      }
       case "response.function_call_arguments.delta":
       case "response.custom_tool_call_input.delta": {
         const target = item();
@@ -212,7 +248,7 @@ export function validateResponsesEvents(
         if (str(done.id) !== target.id) say(`item id ${str(done.id)} differs from the added ${target.id}`);
         if (str(done.type) !== target.type) say("item type changed");
         if (!ITEM_STATUS.has(str(done.status))) say(`done item status ${String(done.status)}`);
-        if (target.parts.some((found) => !found.done)) say("a content part is still open");
+        if ([...target.parts, ...target.summaries].some((found) => !found.done)) say("a part is still open");
         checkItemContent(target, done, say, options);
         target.done = done;
         open = undefined;
@@ -248,8 +284,15 @@ function checkItemContent(
         if (str(part?.text) !== target.parts[index]?.text)
           say(`content[${index}] text differs from the deltas`);
       });
-      if (target.type === "reasoning" && !Array.isArray(done.summary))
-        say("reasoning item without summary array");
+      if (target.type === "reasoning") {
+        if (!Array.isArray(done.summary)) say("reasoning item without summary array");
+        const summary = Array.isArray(done.summary) ? done.summary.map(record) : [];
+        if (summary.length !== target.summaries.length) say("item summary differs from its summary parts");
+        summary.forEach((part, index) => {
+          if (str(part?.text) !== target.summaries[index]?.text)
+            say(`summary[${index}] text differs from the deltas`);
+        });
+      }
       break;
     }
     case "function_call":
