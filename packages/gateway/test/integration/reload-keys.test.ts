@@ -79,6 +79,8 @@ const COVERED: Readonly<Record<string, string>> = {
   "fleet.down_after": "node-registry.test.ts: counts a reloaded down_after",
   "scheduler.queue_limit": "scheduler.test.ts: decides with the configuration in force",
   "scheduler.headroom": "scheduler.test.ts: decides with the configuration in force",
+  "responses.store_size": "response-store.test.ts: applies new limits at the next store (reload)",
+  "responses.store_max_age": "response-store.test.ts: applies new limits at the next store (reload)",
   "neurons.name": "reload.test.ts: adds a neuron on SIGHUP",
   "neurons.endpoint": "reload.test.ts: adds a neuron on SIGHUP",
   "neurons.token": "here (per-neuron token, like gateway.neuron_token)",
