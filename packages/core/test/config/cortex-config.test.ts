@@ -30,6 +30,7 @@ describe("cortex.toml", () => {
       eviction: { strategy: "lru", defragAfterCycles: 50 },
       fleet: { pollInterval: 2000, downAfter: 3 },
       scheduler: { queueLimit: 64, headroom: 0 },
+      responses: { storeSize: 64 * 1024 * 1024, storeMaxAge: 24 * 3600_000 },
       neurons: [],
     });
   });
