@@ -19,6 +19,7 @@ import { buildNeuronApp } from "./http/neuron-app.js";
 import type { NeuronContext } from "./http/neuron-context.js";
 import { createNeuronMetrics } from "./metrics/neuron-metrics.js";
 import { MemoryBudget } from "./models/memory-budget.js";
+import type { ModelSource } from "./models/discover-models.js";
 import { ModelManager } from "./models/model-manager.js";
 import { HubClient, hubSettingsFromEnv, type HubSettings } from "./hub/hub-client.js";
 import { PullManager } from "./hub/pull-manager.js";
@@ -105,6 +106,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
   });
   const manager: ModelManager = new ModelManager({
     modelsDir: config.modelsDir,
+    sources: await modelSources(config),
     cacheDir: config.cacheDir,
     engine,
     budget,
@@ -189,6 +191,20 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
       return closing;
     },
   };
+}
+
+/** models_dir first (its names win), then model_dirs, then the Hugging Face hub cache when enabled. */
+async function modelSources(config: NeuronConfig): Promise<ModelSource[]> {
+  const sources: ModelSource[] = [
+    { kind: "dir", path: config.modelsDir },
+    ...config.modelDirs.map((path): ModelSource => ({ kind: "dir", path })),
+  ];
+  if (config.hfCache) {
+    // The library resolves HF_HUB_CACHE / HF_HOME / XDG_CACHE_HOME the way every Hugging Face tool does.
+    const path = config.hfCacheDir ?? (await import("@huggingface/hub")).getHFHubCachePath();
+    sources.push({ kind: "hf-cache", path });
+  }
+  return sources;
 }
 
 /** Stop accepting, let in-flight requests finish for a bounded time, then abort them, then dispose. */

@@ -8,3 +8,4 @@ export * from "./read-metric.js";
 export * from "./hub/hub-server.js";
 export * from "./hub/hub-files.js";
 export * from "./raw-connection.js";
+export * from "./hub/hub-cache.js";

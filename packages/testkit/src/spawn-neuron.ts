@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./repo-root.js";
 import { spawnListening, type SpawnedProcess } from "@cortex/core";
@@ -27,7 +28,12 @@ export function spawnNeuron(options: NeuronProcessOptions): Promise<SpawnedProce
     ...(options.config ? ["--config", options.config] : []),
     ...(options.args ?? []),
   ];
-  const env = { CORTEX_TEST_HOOKS: "1", ...options.env };
+  // The machine's own Hugging Face cache never leaks into a test (hf_cache is on by default).
+  const env = {
+    CORTEX_TEST_HOOKS: "1",
+    HF_HUB_CACHE: join(tmpdir(), "cortex-test-no-hf-cache"),
+    ...options.env,
+  };
   if (options.memoryLimitKb === undefined) return spawnListening(process.execPath, args, { env });
   // `exec` keeps the pid, so stopping the process signals node itself, not the shell.
   const script = `ulimit -v ${Math.floor(options.memoryLimitKb)} && exec "$0" "$@"`;

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { defaultNeuronConfig, loadNeuronConfig, parseListenAddress, type NeuronConfig } from "@cortex/core";
 import { Command } from "commander";
 import { UsageError } from "../cli-error.js";
@@ -48,9 +48,14 @@ export async function resolveNeuronConfig(flags: ServeFlags): Promise<NeuronConf
       throw new UsageError(`--listen: ${(error as Error).message}`);
     }
   }
+  if (flags.modelsDir === undefined) return { ...base, listen };
+  const modelsDir = resolve(flags.modelsDir);
+  // cache_dir defaults to <models_dir>/.cortex-cache: it follows --models-dir unless the file set it.
+  const defaultCache = base.cacheDir === join(base.modelsDir, ".cortex-cache");
   return {
     ...base,
     listen,
-    ...(flags.modelsDir === undefined ? {} : { modelsDir: resolve(flags.modelsDir) }),
+    modelsDir,
+    ...(defaultCache ? { cacheDir: join(modelsDir, ".cortex-cache") } : {}),
   };
 }

@@ -72,6 +72,9 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     listen: listenAddress().prefault("0.0.0.0:13131"),
     models_dir: filePath(baseDir).prefault("./models"),
     cache_dir: filePath(baseDir).optional(),
+    model_dirs: z.array(filePath(baseDir)).prefault([]),
+    hf_cache: z.boolean().default(true),
+    hf_cache_dir: filePath(baseDir).optional(),
     threads: threadCount({ zero: true }).prefault("auto"),
     batch_threads: threadCount({ zero: false }).prefault("auto"),
     parallel: parallel().prefault(2),
@@ -92,6 +95,12 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     modelsDir: table.models_dir,
     /** Absolute; where HF → GGUF conversions are cached. */
     cacheDir: table.cache_dir ?? join(table.models_dir, ".cortex-cache"),
+    /** Absolute; more folders served like models_dir (pulls and deletes only touch models_dir). */
+    modelDirs: table.model_dirs,
+    /** Also serve what the Hugging Face hub cache holds. */
+    hfCache: table.hf_cache,
+    /** Absolute; undefined = $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
+    hfCacheDir: table.hf_cache_dir,
     /** Threads for single-token decode batches; 0 = auto. */
     threads: table.threads,
     /** Threads for batches that evaluate prompt tokens (prefill); 0 = auto. */

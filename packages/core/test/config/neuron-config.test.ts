@@ -12,6 +12,9 @@ describe("neuron.toml", () => {
       listen: { host: "0.0.0.0", port: 13131 },
       modelsDir: "/work/models",
       cacheDir: "/work/models/.cortex-cache",
+      modelDirs: [],
+      hfCache: true,
+      hfCacheDir: undefined,
       threads: 0,
       batchThreads: 0,
       parallel: 2,
@@ -34,6 +37,9 @@ describe("neuron.toml", () => {
       listen = "127.0.0.1:0"
       models_dir = "../models"
       cache_dir = "/var/cache/cortex"
+      model_dirs = ["shared", "/mnt/models"]
+      hf_cache = false
+      hf_cache_dir = "hf"
       memory_budget = "64MiB"
       memory_headroom = "256MiB"
       gpu = "cpu"
@@ -47,6 +53,9 @@ describe("neuron.toml", () => {
       listen: { host: "127.0.0.1", port: 0 },
       modelsDir: "/srv/models",
       cacheDir: "/var/cache/cortex",
+      modelDirs: ["/srv/neuron/shared", "/mnt/models"],
+      hfCache: false,
+      hfCacheDir: "/srv/neuron/hf",
       memoryBudget: 64 * 1024 ** 2,
       memoryHeadroom: 256 * 1024 ** 2,
       gpu: "cpu",

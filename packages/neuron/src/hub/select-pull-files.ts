@@ -118,42 +118,62 @@ export function selectPullFiles(spec: PullSpec, listing: readonly HubFileEntry[]
   );
 }
 
-interface GgufModel {
+/** GGUF files of one model: a single file, or a complete split set in part order. */
+export interface GgufGroup<T extends { readonly path: string }> {
+  /** The file name without `.gguf` (and without the split suffix). */
   readonly id: string;
   readonly quant: string | null;
+  /** A vision projector (`mmproj-*`), not a chat model. */
   readonly projector: boolean;
-  readonly files: readonly HubFileEntry[];
+  readonly files: readonly T[];
 }
 
-/** The repo's GGUF files as models: single files, and split sets that are complete. */
-function ggufModels(listing: readonly HubFileEntry[]): GgufModel[] {
-  const models: GgufModel[] = [];
-  const sets = new Map<string, { count: number; parts: Map<number, HubFileEntry> }>();
-  for (const entry of listing) {
+/**
+ * Pure: GGUF files (paths with folders, as in a repo or a hub snapshot) grouped into models, sorted by
+ * id; split sets missing parts come back apart, with the parts that are there.
+ */
+export function groupGgufFiles<T extends { readonly path: string }>(
+  entries: readonly T[],
+): { groups: GgufGroup<T>[]; incomplete: { base: string; count: number; missing: number[] }[] } {
+  const groups: GgufGroup<T>[] = [];
+  const incomplete: { base: string; count: number; missing: number[] }[] = [];
+  const sets = new Map<string, { count: number; parts: Map<number, T> }>();
+  for (const entry of entries) {
     if (!/\.gguf$/i.test(entry.path)) continue;
     const name = basename(entry.path);
     const split = splitGgufPart(name);
     if (!split) {
-      models.push(ggufModel(name.slice(0, -".gguf".length), [entry]));
+      groups.push(ggufGroup(name.slice(0, -".gguf".length), [entry]));
       continue;
     }
-    const key = `${dirname(entry.path)}/${split.base}`;
-    const set = sets.get(key) ?? { count: split.count, parts: new Map<number, HubFileEntry>() };
+    const key = dirname(entry.path) === "" ? split.base : `${dirname(entry.path)}/${split.base}`;
+    const set = sets.get(key) ?? { count: split.count, parts: new Map<number, T>() };
     set.parts.set(split.part, entry);
     sets.set(key, set);
   }
   for (const [key, set] of sets) {
-    // An incomplete set on the hub cannot be served either: leave it out of the choice.
-    if (set.parts.size !== set.count) continue;
+    const missing: number[] = [];
+    for (let part = 1; part <= set.count; part++) if (!set.parts.has(part)) missing.push(part);
+    if (missing.length > 0) {
+      incomplete.push({ base: key, count: set.count, missing });
+      continue;
+    }
     const files = [...set.parts.entries()].sort(([a], [b]) => a - b).map(([, file]) => file);
-    models.push(ggufModel(basename(key), files));
+    groups.push(ggufGroup(basename(key), files));
   }
-  return models.sort((a, b) => a.id.localeCompare(b.id));
+  return { groups: groups.sort((a, b) => a.id.localeCompare(b.id)), incomplete };
 }
 
-function ggufModel(id: string, files: readonly HubFileEntry[]): GgufModel {
+function ggufGroup<T extends { readonly path: string }>(id: string, files: readonly T[]): GgufGroup<T> {
   const first = files[0]?.path ?? id;
   return { id, quant: quantTagOf(first), projector: isProjectorFile(first), files };
+}
+
+type GgufModel = GgufGroup<HubFileEntry>;
+
+/** The repo's GGUF models; an incomplete split set on the hub cannot be served either, so it is no choice. */
+function ggufModels(listing: readonly HubFileEntry[]): GgufModel[] {
+  return groupGgufFiles(listing).groups;
 }
 
 function ggufPlan(model: GgufModel): PullPlan {

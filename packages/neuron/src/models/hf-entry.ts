@@ -6,6 +6,7 @@ import { estimateHfMemory, inspectHfFolder, type HfFolderInspection } from "../c
 import type { ConvertTarget } from "../convert/plan/gguf-tensor-plan.js";
 import type { Engine, ModelInspection } from "../engine/engine.js";
 import type { MemoryBudget } from "./memory-budget.js";
+import { modelFileStem } from "./model-id.js";
 
 /** The neuron serves HF folders in their own dtype; `neuron convert --quant` is the way to re-encode. */
 export const SERVE_TARGET: ConvertTarget = "auto";
@@ -58,7 +59,11 @@ export async function scanHfFolder(options: {
     kind: "model",
     signature: signature.signature,
     files: signature.files,
-    cachePath: hfCachePath(cacheDir, id, { dir, signature: signature.signature, target: SERVE_TARGET }),
+    cachePath: hfCachePath(cacheDir, modelFileStem(id), {
+      dir,
+      signature: signature.signature,
+      target: SERVE_TARGET,
+    }),
     inspection: inspection.ok
       ? {
           ok: true,
@@ -125,7 +130,8 @@ export async function ensureHfConversion(options: EnsureHfConversionOptions): Pr
     await convertIntoCache({
       dir: hf.dir,
       cachePath,
-      id,
+      // The cache's file names carry the id (`org/name` from the hub cache becomes `org@name`).
+      id: modelFileStem(id),
       target: SERVE_TARGET,
       signal,
       onProgress: options.onProgress,

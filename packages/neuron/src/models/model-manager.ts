@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { stat } from "node:fs/promises";
 import { CortexError, isCortexError, type ModelState, type NeuronModel } from "@cortex/core";
 import { estimateHfMemory } from "../convert/inspect-hf-folder.js";
 import type { Engine, EngineModel, ModelInspection } from "../engine/engine.js";
-import { groupModelFiles } from "./group-model-files.js";
+import { discoverModels, displayPath, type ModelSource } from "./discover-models.js";
 import {
   defaultCacheDir,
   ensureHfConversion,
@@ -24,6 +23,8 @@ export interface ModelLoadSettings {
 
 export interface ModelManagerOptions {
   modelsDir: string;
+  /** Where models are found, in order; default: models_dir alone. */
+  sources?: readonly ModelSource[];
   /** Where Hugging Face folders are converted to GGUF; defaults to `<modelsDir>/.cortex-cache`. */
   cacheDir?: string;
   engine: Engine;
@@ -168,52 +169,18 @@ export class ModelManager {
   }
 
   async #scan(): Promise<void> {
-    const dir = this.#options.modelsDir;
-    const dirents = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
-      throw error;
-    });
-    // A symlinked folder counts as a folder (HF hub snapshots and shared model stores are linked in).
-    const entries = await Promise.all(
-      dirents.map(async (dirent) => ({
-        name: dirent.name,
-        isDirectory:
-          dirent.isDirectory() ||
-          (dirent.isSymbolicLink() &&
-            ((await stat(join(dir, dirent.name)).catch(() => null))?.isDirectory() ?? false)),
-      })),
-    );
-    const candidates = groupModelFiles(entries, (name) => existsSync(join(dir, name, "config.json")));
-    const ggufIds = new Set(
-      candidates.flatMap((candidate) => (candidate.kind === "gguf" ? [candidate.id] : [])),
-    );
-    const unsupported: { path: string; reason: string }[] = [];
+    const sources = this.#options.sources ?? [{ kind: "dir", path: this.#options.modelsDir }];
+    const { models, unsupported } = await discoverModels(sources);
     const seen = new Set<string>();
-    for (const candidate of candidates) {
-      switch (candidate.kind) {
-        case "unsupported":
-          unsupported.push({ path: candidate.path, reason: candidate.reason });
-          break;
-        case "hf": {
-          if (ggufIds.has(candidate.id)) {
-            unsupported.push({
-              path: candidate.dir,
-              reason: `Hugging Face folder with the same model id as ${candidate.id}.gguf; rename one of them`,
-            });
-            break;
-          }
-          const reason = await this.#adoptHf(candidate.id, candidate.dir);
-          if (reason === null) seen.add(candidate.id);
-          else unsupported.push({ path: candidate.dir, reason });
-          break;
-        }
-        case "gguf":
-          seen.add(candidate.id);
-          await this.#adopt(candidate.id, candidate.files);
-          break;
-        default:
-          candidate satisfies never;
+    for (const model of models) {
+      if (model.kind === "gguf") {
+        seen.add(model.id);
+        await this.#adopt(model.id, [...model.files]);
+        continue;
       }
+      const reason = await this.#adoptHf(model.id, model.dir);
+      if (reason === null) seen.add(model.id);
+      else unsupported.push({ path: displayPath(sources, model.dir), reason });
     }
     for (const [id, entry] of this.#entries) {
       // A file that disappeared stays listed while it is still in memory.
@@ -221,17 +188,17 @@ export class ModelManager {
         this.#entries.delete(id);
       }
     }
-    this.#unsupported = unsupported;
+    this.#unsupported = unsupported.sort((a, b) => a.path.localeCompare(b.path));
   }
 
+  /** `files`: absolute paths, a split set in part order. */
   async #adopt(id: string, files: string[]): Promise<void> {
-    const dir = this.#options.modelsDir;
-    const stats = await Promise.all(files.map((file) => stat(join(dir, file)).catch(() => null)));
+    const stats = await Promise.all(files.map((file) => stat(file).catch(() => null)));
     const signature = stats.map((s) => (s ? `${s.size}:${s.mtimeMs}` : "missing")).join("|");
     const existing = this.#entries.get(id);
     if (existing && existing.signature === signature) return;
     if (existing && existing.slot.state !== "unloaded" && existing.slot.state !== "failed") return;
-    const path = join(dir, files[0] ?? "");
+    const path = files[0] ?? "";
     const inspection = await this.#options.engine.inspect(path);
     const settings = { ...this.#options.defaults, ...definedOnly(this.#options.overrides[id] ?? {}) };
     const entry: Entry = {
@@ -251,8 +218,7 @@ export class ModelManager {
   }
 
   /** Adopts a Hugging Face folder as a model; returns the reason instead when its type is not supported. */
-  async #adoptHf(id: string, dirName: string): Promise<string | null> {
-    const dir = join(this.#options.modelsDir, dirName);
+  async #adoptHf(id: string, dir: string): Promise<string | null> {
     const signature = await hfFolderSignature(dir);
     const existing = this.#entries.get(id);
     if (existing && existing.signature === signature.signature) return null;

@@ -87,11 +87,11 @@ describe("ModelManager with the fake engine", () => {
     });
     expect(models.find((model) => model.id === "tiny")).toMatchObject({ context_length: 512 });
     expect(manager.unsupported).toEqual([
-      { path: "hf-model", reason: expect.stringMatching(/Hugging Face/) },
       {
         path: "broken-*-of-00003.gguf",
         reason: "split GGUF set is incomplete: missing part(s) 2 of 3",
       },
+      { path: "hf-model", reason: expect.stringMatching(/Hugging Face/) },
     ]);
     await expect(manager.acquire("broken", never)).rejects.toMatchObject({
       code: "model_not_found",
