@@ -11,6 +11,7 @@ import {
 } from "@cortex/core";
 import type { FastifyBaseLogger } from "fastify";
 import { Registry } from "prom-client";
+import { removeLeftoverPartials } from "./convert/hf-conversion-cache.js";
 import { discoverNode, type NodeDiscovery } from "./discovery/discover-node.js";
 import type { Engine } from "./engine/engine.js";
 import { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";
@@ -121,6 +122,8 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     },
     pending: (model) => pulls.pending(model),
   });
+  const leftovers = await removeLeftoverPartials(config.cacheDir);
+  if (leftovers.length > 0) log("removed partial files of interrupted conversions", { files: leftovers });
   await manager.refresh(true);
 
   const info = async (): Promise<NeuronInfo> => {

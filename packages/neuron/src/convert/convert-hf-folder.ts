@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, statfs } from "node:fs/promises";
+import { mkdir, rm, statfs } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { formatBytes } from "@cortex/core";
+import { publish } from "../synth/encode/durable-files.js";
 import { planGgufLayout } from "../synth/gguf/gguf-header.js";
 import { GGUF_DEFAULT_ALIGNMENT } from "../synth/gguf/gguf-types.js";
 import { HfModelError } from "./hf-model-error.js";
@@ -62,7 +63,7 @@ export async function convertHfFolder(options: ConvertHfFolderOptions): Promise<
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.chunkBytes ? { chunkBytes: options.chunkBytes } : {}),
     });
-    await rename(partial, options.out);
+    await publish(partial, options.out);
     return {
       path: options.out,
       bytes,

@@ -86,6 +86,25 @@ async function removeStale(cacheDir: string, id: string, keep: string): Promise<
   }
 }
 
+/**
+ * At start: every partial file (`.<name>.partial-<pid>-<hex>`) whose writer is gone. One carrying this
+ * process's own pid is a previous process's (pids are reused; in a container the neuron is always pid 1),
+ * since this one has not written anything yet; a live writer's (another neuron sharing the cache) stays.
+ */
+export async function removeLeftoverPartials(cacheDir: string): Promise<string[]> {
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const writer = /^\..+\.partial-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
+    if (writer === undefined) continue;
+    const pid = Number(writer);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    await rm(join(cacheDir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** Whether process `pid` exists (EPERM: it does, under another user). */
 export function isAlive(pid: number): boolean {
   try {

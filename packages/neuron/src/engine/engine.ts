@@ -105,6 +105,7 @@ export interface EngineModel {
   embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }>;
   /** Tokens of the prompt exactly as the model would see it (chat template, tools included). */
   tokenizeChat(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[];
+  /** Tokens of a plain prompt exactly as `complete` feeds it (BOS added, special-token text kept as text). */
   tokenize(text: string): number[];
   /** Callers must have aborted and awaited every generation first (NODE-LLAMA-CPP-NOTES §7.6). */
   dispose(): Promise<void>;

@@ -1,3 +1,5 @@
+import { basename, dirname, join } from "node:path";
+
 /** One entry in models_dir as the scanner saw it. */
 export interface DirEntry {
   name: string;
@@ -9,6 +11,12 @@ export type ModelCandidate =
   | { kind: "hf"; id: string; dir: string }
   | { kind: "unsupported"; path: string; reason: string };
 
+/**
+ * A writer's temporary name (`<out>.tmp-<pid>-<hex>`, `.partial-<pid>-<hex>`): left behind when the writer
+ * crashed, never a model (a crashed `synth-model --format hf` left a folder with a config.json in it).
+ */
+const WRITER_TEMPORARY = /\.(tmp|partial)-\d+-[0-9a-f]+$/;
+
 const SPLIT = /^(?<base>.+)-(?<part>\d{5})-of-(?<count>\d{5})\.gguf$/i;
 
 /** `name-00002-of-00003.gguf` → {base: "name", part: 2, count: 3}; null for any other name. */
@@ -16,6 +24,16 @@ export function splitGgufPart(name: string): { base: string; part: number; count
   const groups = SPLIT.exec(name)?.groups;
   if (!groups) return null;
   return { base: groups.base ?? name, part: Number(groups.part), count: Number(groups.count) };
+}
+
+/** The files of the split set `path` (any part) belongs to, in part order; `[path]` when it is not split. */
+export function splitGgufPartPaths(path: string, parts: number): string[] {
+  const split = splitGgufPart(basename(path));
+  if (!split || parts <= 1) return [path];
+  const count = String(split.count).padStart(5, "0");
+  return Array.from({ length: split.count }, (_, index) =>
+    join(dirname(path), `${split.base}-${String(index + 1).padStart(5, "0")}-of-${count}.gguf`),
+  );
 }
 
 /**
@@ -29,7 +47,7 @@ export function groupModelFiles(
   const candidates: ModelCandidate[] = [];
   const splits = new Map<string, { count: number; parts: Map<number, string> }>();
   for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith(".")) continue;
+    if (entry.name.startsWith(".") || WRITER_TEMPORARY.test(entry.name)) continue;
     if (entry.isDirectory) {
       if (hasConfigJson(entry.name)) candidates.push({ kind: "hf", id: entry.name, dir: entry.name });
       continue;

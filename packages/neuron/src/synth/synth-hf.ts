@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { encodedRowSourceBytes } from "./encode/row-source.js";
 import { hfConfig, hfGenerationConfig } from "./hf/hf-config.js";
@@ -7,6 +7,7 @@ import { hfTokenizerConfig, hfTokenizerJson } from "./hf/hf-tokenizer.js";
 import { writeSafetensors, type SafetensorsDtype } from "./hf/write-safetensors.js";
 import type { ModelParts } from "./model/model-parts.js";
 import type { WrittenModel } from "./written-model.js";
+import { writeFileSynced } from "./encode/durable-files.js";
 
 /** Writes the model as a Hugging Face folder at `dir`. */
 export async function synthHf(
@@ -47,7 +48,7 @@ export async function synthHf(
   }
   for (const [name, content] of Object.entries(jsonFiles)) {
     const text = `${JSON.stringify(content, null, 2)}\n`;
-    await writeFile(join(dir, name), text);
+    await writeFileSynced(join(dir, name), text);
     bytes += Buffer.byteLength(text);
     files.push(name);
   }

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { modelName } from "./model/gguf-metadata.js";
+import { publish, syncDirectory } from "./encode/durable-files.js";
 import { buildModelParts } from "./model/model-parts.js";
 import { synthGguf, synthSplitGguf } from "./synth-gguf.js";
 import { synthHf } from "./synth-hf.js";
@@ -34,16 +35,17 @@ export async function synthModel(options: SynthOptions): Promise<SynthResult> {
   const parts = buildModelParts(resolved);
   await mkdir(dirname(resolved.out), { recursive: true });
   if (resolved.format === "gguf" && resolved.splits > 1) return synthSplit(resolved, parts);
-  const temporary = `${resolved.out}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const temporary = temporaryPathFor(resolved.out);
   let written: WrittenModel;
   try {
     if (resolved.format === "gguf") {
       written = await synthGguf(parts, resolved.quant, temporary, resolved.omitKeys);
     } else {
       written = await synthHf(parts, resolved.dtype, resolved.shards, temporary);
+      await syncDirectory(temporary);
       await rm(resolved.out, { recursive: true, force: true });
     }
-    await rename(temporary, resolved.out);
+    await publish(temporary, resolved.out);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
     throw error;
@@ -67,7 +69,7 @@ async function synthSplit(
 ): Promise<SynthResult> {
   const dir = dirname(resolved.out);
   const stem = basename(resolved.out).replace(/\.gguf$/i, "");
-  const temporary = `${resolved.out}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const temporary = temporaryPathFor(resolved.out);
   await mkdir(temporary);
   let written: WrittenModel;
   try {
@@ -79,7 +81,7 @@ async function synthSplit(
       (name) => join(temporary, name),
       resolved.omitKeys,
     );
-    for (const name of written.files) await rename(join(temporary, name), join(dir, name));
+    for (const name of written.files) await publish(join(temporary, name), join(dir, name));
   } finally {
     await rm(temporary, { recursive: true, force: true });
   }
@@ -94,4 +96,12 @@ async function synthSplit(
     tensorCount: written.tensorCount,
     files,
   };
+}
+
+/**
+ * Hidden, and marked as a writer's temporary with its pid: a crashed run's leftover is never listed as a
+ * model (a `.tmp-` folder holds a config.json) and can be told apart from a live writer's.
+ */
+function temporaryPathFor(out: string): string {
+  return join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
 }

@@ -267,6 +267,18 @@ describe("chat completions with the official openai client", () => {
     expect(typeof parsed.ok).toBe("boolean");
   });
 
+  it.each(["llama", "qwen3"])(
+    "%s: /tokenize and /v1/completions agree on a prompt holding special-token text",
+    async (model) => {
+      const prompt = "<|im_start|>user <|begin_of_text|>hi<|im_end|><|eot_id|>";
+      const completion = await neuron.openai.completions.create({ model, prompt, max_tokens: 1 });
+      const tokenized = (await (await neuron.post("/tokenize", { model, prompt })).json()) as {
+        count: number;
+      };
+      expect(tokenized.count).toBe(completion.usage?.prompt_tokens);
+    },
+  );
+
   it("serves legacy completions and embeddings", async () => {
     const completion = await neuron.openai.completions.create({
       model: "qwen3",

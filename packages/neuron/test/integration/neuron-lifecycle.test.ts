@@ -12,9 +12,12 @@ beforeAll(async () => {
   const broken = await readFile(
     await fixtureModel({ arch: "qwen3moe", omitKeys: ["qwen3moe.expert_count"] }),
   );
+  // An interrupted copy: header and tensor table intact, the last tensor's data cut short.
+  const whole = await readFile(await fixtureModel({ arch: "qwen3" }));
+  const truncated = whole.subarray(0, whole.length - 1000);
   neuron = await startTestNeuron({
     models: { tiny: { arch: "llama", quant: "q8_0" }, other: { arch: "qwen3" } },
-    files: { "broken-moe.gguf": broken, "garbage.gguf": "this is not a gguf file" },
+    files: { "broken-moe.gguf": broken, "garbage.gguf": "this is not a gguf file", "cut.gguf": truncated },
   });
   // Folders appear after start: the neuron rescans models_dir on its own.
   await mkdir(join(neuron.dir, "some-hf-model"));
@@ -59,6 +62,13 @@ describe("neuron lifecycle API", () => {
     expect(broken?.state).toBe("failed");
     expect(broken?.error).toMatch(/qwen3moe\.expert_count/);
     expect(models.find((model) => model.id === "garbage")?.state).toBe("failed");
+    // A truncated file whose header is intact is caught at scan, not when llama.cpp loads it.
+    expect(models.find((model) => model.id === "cut")).toMatchObject({
+      state: "failed",
+      error: expect.stringMatching(
+        /^truncated GGUF: tensor data ends at byte \d+ but the file has \d+ bytes/,
+      ),
+    });
     expect(unsupported.map((entry) => entry.path)).toContain("some-hf-model");
     // The daemon is still alive after looking at a file that would abort llama.cpp.
     const refused = await load("broken-moe");

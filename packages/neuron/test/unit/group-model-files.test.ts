@@ -12,6 +12,11 @@ describe("groupModelFiles", () => {
     ]);
   });
 
+  it("a crashed synth-model --format hf leaves a *.tmp-* folder that the scan does not list as a model", () => {
+    const entries = [dir("tiny-hf.tmp-4242-0badf00d"), file("tiny.gguf.tmp-4242-00c0ffee"), dir("real-hf")];
+    expect(groupModelFiles(entries, () => true)).toEqual([{ kind: "hf", id: "real-hf", dir: "real-hf" }]);
+  });
+
   it("joins a complete split set into one model with its parts in order, whatever the listing order", () => {
     const entries = [
       file("llama-70b-q4-00003-of-00003.gguf"),

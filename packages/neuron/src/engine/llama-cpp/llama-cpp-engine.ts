@@ -8,6 +8,8 @@ import {
   resolveChatWrapper,
   type Llama,
 } from "node-llama-cpp";
+import { truncationProblem } from "../../models/gguf-data-extent.js";
+import { splitGgufPartPaths } from "../../models/group-model-files.js";
 import { kvCacheBytesPerToken, validateGgufMetadata } from "../../models/validate-gguf-metadata.js";
 import type {
   Engine,
@@ -90,6 +92,10 @@ export class LlamaCppEngine implements Engine {
       const validation = validateGgufMetadata(info.metadata);
       const architecture = info.metadata.general?.architecture ?? null;
       if (!validation.ok) return { ok: false, reason: validation.reason, architecture, fileSize };
+      // The header can be intact while the data is cut short: llama.cpp would only notice at load.
+      const parts = splitGgufPartPaths(path, info.splicedParts);
+      const truncated = truncationProblem(info.fullTensorInfo ?? [], await Promise.all(parts.map(totalSize)));
+      if (truncated !== null) return { ok: false, reason: truncated, architecture, fileSize };
       const insights = await GgufInsights.from(info, await this.#getLlama());
       return {
         ok: true,

@@ -82,7 +82,8 @@ export class LlamaCppModel implements EngineModel {
   }
 
   tokenize(text: string): number[] {
-    return this.#model.tokenize(text, true);
+    // Exactly what /v1/completions feeds the model: special-token text stays text, BOS as it adds it.
+    return this.#completionTokens(text);
   }
 
   tokenizeChat(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[] {
