@@ -56,4 +56,10 @@ export interface CanonicalChatRequest {
   stream: boolean;
   /** OpenAI `stream_options.include_usage`; the Anthropic encoder always wants usage. */
   includeUsage: boolean;
+  /**
+   * cortex's `stream_options.include_prompt_usage` (the neuron protocol, `PROMPT_USAGE_FIELD`): the
+   * prompt's usage in a chunk before the first token. Dialects that report input usage when a stream
+   * starts (Anthropic `message_start`) ask the neuron for it; plain OpenAI clients never get it unasked.
+   */
+  includePromptUsage?: boolean;
 }

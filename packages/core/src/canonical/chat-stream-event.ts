@@ -6,7 +6,18 @@ import type { FinishReason, Usage } from "./chat-response.js";
  * anything after `start` and ends the stream.
  */
 export type ChatStreamEvent =
-  | { type: "start"; id: string; model: string; created: number }
+  | {
+      type: "start";
+      id: string;
+      model: string;
+      created: number;
+      /**
+       * The prompt side of usage, known before the first token (`completionTokens` 0): Anthropic's
+       * `message_start` and the Responses API's `response.created` report it. Absent when the producer
+       * did not say (a backend without cortex's `include_prompt_usage`).
+       */
+      usage?: Usage;
+    }
   | { type: "text-delta"; text: string }
   | { type: "reasoning-delta"; text: string }
   /** `index` numbers tool calls 0..n-1 in the order they start. */

@@ -9,7 +9,10 @@ interface WireEvent {
 }
 
 export interface ValidateOptions {
-  /** Require each tool_use block's input_json_delta concatenation to parse as a JSON object. */
+  /**
+   * Require each tool_use block's input_json_delta concatenation to parse as a JSON object, except the
+   * last block of a message that stopped at max_tokens (a call cut off mid-way).
+   */
   toolJson?: boolean;
   /** Require the stream to be over (message_stop or error as last event). */
   complete?: boolean;
@@ -46,6 +49,8 @@ export function validateAnthropicSequence(
   let open: Block | undefined;
   let blocks = 0;
   let toolBlocks = 0;
+  /** Tool blocks whose JSON did not parse, judged at message_delta (a cut-off last call is fine). */
+  let badToolJson: { at: number; index: number; problem: string }[] = [];
 
   events.forEach((wire, at) => {
     const data = (wire.data ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -136,7 +141,11 @@ export function validateAnthropicSequence(
             if (typeof input !== "object" || input === null || Array.isArray(input))
               fail(at, "tool input is not an object");
           } catch {
-            fail(at, `tool input is not valid JSON: ${open.text}`);
+            badToolJson.push({
+              at,
+              index: open.index,
+              problem: `tool input is not valid JSON: ${open.text}`,
+            });
           }
         }
         open = undefined;
@@ -148,6 +157,9 @@ export function validateAnthropicSequence(
         if (blocks === 0) fail(at, "message with zero content blocks");
         const reason = data.delta?.stop_reason;
         if (!STOP_REASONS.has(reason)) fail(at, `bad stop_reason ${String(reason)}`);
+        for (const bad of badToolJson)
+          if (reason !== "max_tokens" || bad.index !== blocks - 1) fail(bad.at, bad.problem);
+        badToolJson = [];
         // With tool calls only tool_use, or max_tokens for a turn cut off mid-call, make sense.
         const consistent =
           toolBlocks > 0 ? reason === "tool_use" || reason === "max_tokens" : reason !== "tool_use";
@@ -168,6 +180,7 @@ export function validateAnthropicSequence(
         return fail(at, "unknown event");
     }
   });
+  for (const bad of badToolJson) fail(bad.at, bad.problem);
   if (options.complete && state !== "over")
     fail(events.length, "stream did not end with message_stop or error");
   return problems;

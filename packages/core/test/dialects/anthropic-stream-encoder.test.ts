@@ -56,6 +56,26 @@ describe("createAnthropicStreamEncoder: recorded backend streams", () => {
 describe("createAnthropicStreamEncoder: rules", () => {
   const start: ChatStreamEvent = { type: "start", id: "x", model: "backend-id", created: 1 };
 
+  it("reports the input usage of the neuron's prompt_usage chunk in message_start, as message_delta does", () => {
+    const decoder = createOpenAIStreamDecoder();
+    const target = encoder();
+    const chunks = readJsonl("openai-streams/neuron-tool-calls-cut-by-max-tokens.jsonl");
+    const out = [
+      ...[...chunks.flatMap((chunk) => decoder.push(chunk)), ...decoder.end()].flatMap((e) => target.push(e)),
+      ...target.finish(),
+    ];
+    const input = { input_tokens: 14, cache_creation_input_tokens: 0, cache_read_input_tokens: 200 };
+    expect(out[0]).toMatchObject({
+      event: "message_start",
+      data: { message: { usage: { ...input, output_tokens: 0 } } },
+    });
+    expect(out.find((e) => e.event === "message_delta")).toMatchObject({
+      data: { usage: { ...input, output_tokens: 64 } },
+    });
+    // A backend that does not send prompt usage still gets a well-formed, zero message_start.
+    expect(run([start]).at(0)).toMatchObject({ data: { message: { usage: { input_tokens: 0 } } } });
+  });
+
   it("never opens a block for empty or whitespace-only text (empty-text-block regression)", () => {
     const out = run([
       start,

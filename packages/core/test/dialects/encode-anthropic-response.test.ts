@@ -1,6 +1,12 @@
+import { partialParse } from "@anthropic-ai/sdk/_vendor/partial-json-parser/parser";
 import { describe, expect, it } from "vitest";
-import type { CanonicalChatResponse, UnifiedFinishReason } from "../../src/canonical/index.js";
-import { encodeAnthropicResponse } from "../../src/dialects/index.js";
+import type { CanonicalChatResponse, ToolCall, UnifiedFinishReason } from "../../src/canonical/index.js";
+import {
+  createAnthropicStreamEncoder,
+  createOpenAIStreamDecoder,
+  encodeAnthropicResponse,
+} from "../../src/dialects/index.js";
+import { readJsonl } from "./fixtures.js";
 
 const newId = (prefix: string) => `${prefix}0001`;
 const options = { requestedModel: "claude-haiku-4-5-20251001", newId };
@@ -101,4 +107,46 @@ describe("encodeAnthropicResponse", () => {
       expect([value.stop_reason, value.stop_sequence]).toEqual([stopReason, sequence]);
     },
   );
+
+  it("keeps a tool call cut off by max_tokens with its complete members, as a stream of it reads in the SDK", () => {
+    // A real neuron's stream: two parallel calls, the second cut off by max_tokens: 64.
+    const decoder = createOpenAIStreamDecoder();
+    const events = [
+      ...readJsonl("openai-streams/neuron-tool-calls-cut-by-max-tokens.jsonl").flatMap((c) =>
+        decoder.push(c),
+      ),
+      ...decoder.end(),
+    ];
+    const calls: ToolCall[] = [];
+    for (const event of events) {
+      if (event.type === "tool-call-start") calls.push({ id: event.id, name: event.name, arguments: "" });
+      if (event.type === "tool-call-delta") calls[event.index]!.arguments += event.argumentsDelta;
+    }
+    const cut: CanonicalChatResponse = {
+      ...response,
+      text: "",
+      reasoning: undefined,
+      toolCalls: calls,
+      finishReason: { unified: "length", raw: "length" },
+    } as CanonicalChatResponse;
+    const { value, warnings } = encodeAnthropicResponse(cut, options);
+    expect(value.stop_reason).toBe("max_tokens");
+    expect(warnings).toEqual([]);
+
+    // The same reply streamed: what the Anthropic SDK's MessageStream assembles from input_json_delta.
+    const encoder = createAnthropicStreamEncoder({ requestedModel: "m", messageId: "msg_1", newId });
+    const streamed = [...events.flatMap((event) => encoder.push(event)), ...encoder.finish()];
+    const json = new Map<number, string>();
+    for (const event of streamed) {
+      if (event.event === "content_block_delta" && event.data.delta.type === "input_json_delta")
+        json.set(event.data.index, (json.get(event.data.index) ?? "") + event.data.delta.partial_json);
+    }
+    expect(streamed.find((event) => event.event === "message_delta")?.data).toMatchObject({
+      delta: { stop_reason: "max_tokens" },
+    });
+    expect(value.content).toHaveLength(2);
+    expect(value.content.map((block) => (block.type === "tool_use" ? block.input : undefined))).toEqual(
+      [...json.values()].map((text) => partialParse(text) as unknown),
+    );
+  });
 });

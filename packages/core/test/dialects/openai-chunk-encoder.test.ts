@@ -3,6 +3,7 @@ import type { ChatStreamEvent } from "../../src/canonical/index.js";
 import {
   createOpenAIChunkEncoder,
   createOpenAICompletionChunkEncoder,
+  createOpenAIStreamDecoder,
   type OpenAIChatChunk,
 } from "../../src/dialects/index.js";
 import { toJsonl } from "./fixtures.js";
@@ -53,6 +54,41 @@ describe("createOpenAIChunkEncoder", () => {
     await expect(toJsonl(encodeAll(events, true))).toMatchFileSnapshot(
       "__snapshots__/openai-chunk-encoder/tool-call-first.jsonl",
     );
+  });
+
+  it("opens with a prompt_usage chunk only when include_prompt_usage asked for it (neuron protocol)", () => {
+    const start: ChatStreamEvent = {
+      type: "start",
+      id: "chatcmpl-1",
+      model: "qwen3-8b",
+      created: 1764201600,
+      usage: { promptTokens: 214, completionTokens: 0, cachedPromptTokens: 200 },
+    };
+    const asked = createOpenAIChunkEncoder({ ...options, includeUsage: true, includePromptUsage: true });
+    expect(asked.encode(start)).toEqual([
+      {
+        id: "chatcmpl-1",
+        object: "chat.completion.chunk",
+        created: 1764201600,
+        model: "qwen3-8b",
+        choices: [],
+        usage: null,
+        prompt_usage: {
+          prompt_tokens: 214,
+          completion_tokens: 0,
+          total_tokens: 214,
+          prompt_tokens_details: { cached_tokens: 200 },
+        },
+      },
+    ]);
+    expect(createOpenAIChunkEncoder({ ...options, includeUsage: true }).encode(start)).toEqual([]);
+    // Decoded back (the gateway), the usage rides on the start event.
+    const [chunk] = createOpenAIChunkEncoder({
+      ...options,
+      includeUsage: false,
+      includePromptUsage: true,
+    }).encode(start);
+    expect(createOpenAIStreamDecoder().push(chunk)).toEqual([start]);
   });
 
   it("has no usage field at all without include_usage", () => {

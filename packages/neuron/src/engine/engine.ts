@@ -61,10 +61,11 @@ export interface GenerateOptions {
   signal: AbortSignal;
   onEvent: (event: ChatStreamEvent) => void;
   /**
-   * The prompt was accepted (it fits) and generation is about to start: a streaming response can send
-   * its headers now, so clients see a live stream during long prompt processing.
+   * The prompt was accepted (it fits), has its sequence, and generation is about to start: a streaming
+   * response can send its headers now, so clients see a live stream during long prompt processing, and
+   * the prompt's usage (`completionTokens` 0), which Anthropic's `message_start` reports.
    */
-  onStarted?: () => void;
+  onStarted?: (promptUsage: Usage) => void;
   /**
    * Test-only: force a call of this tool (or of any tool with "*") by steering the first tokens into the
    * chat wrapper's function-call prefix. Random weights never call tools on their own.

@@ -1,4 +1,11 @@
-import { SSE_DONE, TIMING_HEADERS, encodeSseData, toCortexError, type ChatStreamEvent } from "@cortex/core";
+import {
+  SSE_DONE,
+  TIMING_HEADERS,
+  encodeSseData,
+  toCortexError,
+  type ChatStreamEvent,
+  type Usage,
+} from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ChatResult, EngineModel, GenerateOptions } from "../engine/engine.js";
 import { abortOnDisconnect } from "./abort-on-disconnect.js";
@@ -15,8 +22,11 @@ export interface GenerationSpec {
   encodeEvent: (event: ChatStreamEvent) => unknown[];
   /** Wire object for the whole result (non-streaming). */
   encodeResult: (result: ChatResult) => unknown;
-  /** The `start` event for this response, sent just before the first delta. */
-  start: ChatStreamEvent;
+  /**
+   * The `start` event for this response, sent (with the prompt's usage) once the prompt has its sequence,
+   * before prompt processing: that is when a streaming response's headers go out.
+   */
+  start: Extract<ChatStreamEvent, { type: "start" }>;
 }
 
 /**
@@ -41,6 +51,12 @@ export async function runGeneration(
   const send = (event: ChatStreamEvent): void => {
     if (sse) for (const chunk of spec.encodeEvent(event)) sse.write(encodeSseData(chunk));
   };
+  let startSent = false;
+  const sendStart = (promptUsage?: Usage): void => {
+    if (startSent) return;
+    startSent = true;
+    send(promptUsage ? { ...spec.start, usage: promptUsage } : spec.start);
+  };
   try {
     const lease = await ctx.manager.acquire(spec.model, disconnect.signal);
     ready = ctx.now();
@@ -48,13 +64,16 @@ export async function runGeneration(
       result = await spec.generate(lease.model, {
         signal: lease.signal,
         ...(spec.forceToolCall === undefined ? {} : { forceToolCall: spec.forceToolCall }),
-        // A comment line opens the stream (headers out) before the first token of a long prompt.
-        onStarted: () => sse?.write(": generating\n\n"),
+        onStarted: (promptUsage) => {
+          if (!sse) return;
+          // A comment line opens the stream (headers out) before the first token of a long prompt, then
+          // the start (a prompt_usage chunk when the client asked for one).
+          sse.write(": generating\n\n");
+          sendStart(promptUsage);
+        },
         onEvent: (event) => {
-          if (firstTokenAt === undefined) {
-            firstTokenAt = ctx.now();
-            send(spec.start);
-          }
+          firstTokenAt ??= ctx.now();
+          sendStart();
           send(event);
         },
       });
@@ -70,7 +89,7 @@ export async function runGeneration(
       }
       return spec.encodeResult(result);
     }
-    if (firstTokenAt === undefined) send(spec.start);
+    sendStart();
     send({ type: "finish", finishReason: result.finishReason, ...stopSequenceOf(result) });
     send({ type: "usage", usage: result.usage });
     sse.write(SSE_DONE);

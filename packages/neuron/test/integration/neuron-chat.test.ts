@@ -1,3 +1,5 @@
+import { collectSse } from "@cortex/testkit";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestNeuron, type TestNeuron } from "./neuron-harness.js";
 
@@ -181,8 +183,9 @@ describe("chat completions with the official openai client", () => {
       },
     ];
     const headers = { "x-cortex-force-tool-call": "get_weather" };
+    // One call: with parallel calls a second one may be cut off by max_tokens (finish "length").
     const completion = await neuron.openai.chat.completions.create(
-      { model: "qwen3", messages: hello, tools, max_tokens: 64 },
+      { model: "qwen3", messages: hello, tools, max_tokens: 64, parallel_tool_calls: false },
       { headers },
     );
     const choice = completion.choices[0];
@@ -211,6 +214,77 @@ describe("chat completions with the official openai client", () => {
     }
     expect(finish).toBe("tool_calls");
     expect(JSON.parse(fragments.join(""))).toHaveProperty("city");
+  });
+
+  it("ends parallel tool calls cut off by max_tokens with length, the same calls streaming or not", async () => {
+    const body = {
+      model: "qwen3",
+      messages: [{ role: "user", content: "What is the weather in Paris and in Tokyo?" }],
+      max_tokens: 64,
+      tool_choice: "required",
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+          },
+        },
+      ],
+    };
+    const whole = (await (await neuron.post("/v1/chat/completions", body)).json()) as OpenAI.ChatCompletion;
+    const choice = whole.choices[0];
+    expect(choice?.finish_reason).toBe("length");
+    expect(whole.usage?.completion_tokens).toBe(64);
+    const calls = (choice?.message.tool_calls ?? []).map((call) =>
+      call.type === "function" ? [call.function.name, call.function.arguments] : [],
+    );
+    expect(calls.length).toBeGreaterThan(0);
+    // The last call was cut off: its arguments are kept as generated, never passed off as complete JSON.
+    expect(() => JSON.parse(calls.at(-1)?.[1] ?? "")).toThrow();
+    expect(choice?.message.content).toBeNull();
+
+    const response = await neuron.post("/v1/chat/completions", { ...body, stream: true });
+    const chunks = (await collectSse(response.body))
+      .filter((message) => message.data !== "[DONE]")
+      .map((message) => JSON.parse(message.data) as OpenAI.ChatCompletionChunk);
+    const streamed: string[][] = [];
+    for (const chunk of chunks) {
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+        streamed[delta.index] ??= [delta.function?.name ?? "", ""];
+        streamed[delta.index]![1] += delta.function?.arguments ?? "";
+      }
+    }
+    expect(streamed).toEqual(calls);
+    expect(chunks.flatMap((chunk) => chunk.choices.map((c) => c.finish_reason)).filter(Boolean)).toEqual([
+      "length",
+    ]);
+  });
+
+  it("opens a stream with the prompt's usage when include_prompt_usage asks for it (neuron protocol)", async () => {
+    const body = { model: "llama", messages: hello, max_tokens: 3, stream: true };
+    const chunks = async (streamOptions: object) =>
+      (
+        await collectSse(
+          (await neuron.post("/v1/chat/completions", { ...body, stream_options: streamOptions })).body,
+        )
+      )
+        .filter((message) => message.data !== "[DONE]")
+        .map((message) => JSON.parse(message.data) as Record<string, unknown>);
+    const asked = await chunks({ include_usage: true, include_prompt_usage: true });
+    const final = asked.at(-1)?.["usage"] as OpenAI.CompletionUsage;
+    expect(asked[0]).toMatchObject({
+      choices: [],
+      prompt_usage: {
+        prompt_tokens: final.prompt_tokens,
+        completion_tokens: 0,
+        prompt_tokens_details: { cached_tokens: final.prompt_tokens_details?.cached_tokens },
+      },
+    });
+    // Nobody else gets it: the first chunk is the role's.
+    const plain = await chunks({ include_usage: true });
+    expect(plain.some((chunk) => "prompt_usage" in chunk)).toBe(false);
+    expect(plain[0]).toMatchObject({ choices: [{ delta: { role: "assistant" } }] });
   });
 
   it("maps assistant tool_calls and tool results in the history", async () => {

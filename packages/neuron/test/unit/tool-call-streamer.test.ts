@@ -80,4 +80,18 @@ describe("ToolCallStreamer", () => {
       0, 1,
     ]);
   });
+
+  it("keeps a call cut off by max_tokens (streamed, missing from the result) with the text generated so far", () => {
+    const { events, streamer: s } = streamer();
+    s.push({ callIndex: 0, functionName: "get_weather", paramsChunk: '{"city": "Paris"}' });
+    s.push({ callIndex: 1, functionName: "get_weather", paramsChunk: '{"city": " too' });
+    s.push({ callIndex: 1, functionName: "get_weather", paramsChunk: "Your\n\n" });
+    const calls = s.finish([{ functionName: "get_weather", params: { city: "Paris" } }]);
+    expect(calls).toEqual([
+      { id: "call_0", name: "get_weather", arguments: '{"city": "Paris"}' },
+      { id: "call_1", name: "get_weather", arguments: '{"city": " tooYour' },
+    ]);
+    // What a streaming client received adds up to the same calls.
+    expect([argumentsOf(events, 0), argumentsOf(events, 1)]).toEqual(calls.map((call) => call.arguments));
+  });
 });

@@ -67,7 +67,7 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
   let usage: Usage | undefined;
   const warnings: string[] = [];
 
-  const messageStart = (): AnthropicEvent =>
+  const messageStart = (inputUsage: Usage | undefined): AnthropicEvent =>
     anthropicEvent.messageStart({
       id: options.messageId,
       type: "message",
@@ -76,16 +76,25 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      // message_delta carries the real counts once the backend reports them.
-      usage: encodeAnthropicUsage({ promptTokens: 0, completionTokens: 0 }),
+      // The input side as the neuron knew it before the first token (zeros from a backend that did
+      // not say); message_delta carries the final counts.
+      usage: encodeAnthropicUsage({
+        promptTokens: 0,
+        cachedPromptTokens: 0,
+        ...inputUsage,
+        completionTokens: 0,
+      }),
     });
   const { blockStart, blockDelta, blockStop } = anthropicEvent;
 
   // ── transitions ──
-  /** idle → streaming, sending message_start. */
-  const begin = (out: AnthropicEvent[]): Extract<Phase, { name: "streaming" }> | undefined => {
+  /** idle → streaming, sending message_start (with the input usage a `start` event brought). */
+  const begin = (
+    out: AnthropicEvent[],
+    inputUsage?: Usage,
+  ): Extract<Phase, { name: "streaming" }> | undefined => {
     if (phase.name === "idle") {
-      out.push(messageStart());
+      out.push(messageStart(inputUsage));
       phase = { name: "streaming", open: undefined };
     }
     return phase.name === "streaming" ? phase : undefined;
@@ -103,7 +112,7 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
       if (open.json.trim() === "") {
         out.push(blockDelta(open.index, { type: "input_json_delta", partial_json: "{}" }));
       } else {
-        const { problem } = parseToolInput(open.json);
+        const { problem } = parseToolInput(open.json, { cutOff: stop?.unified === "length" });
         // Fragments already went out; the client sees what the model wrote (as from Anthropic's API).
         if (problem) warnings.push(`tool call ${open.call}: ${problem}; already streamed as is`);
       }
@@ -243,7 +252,7 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
       }
       switch (event.type) {
         case "start":
-          begin(out);
+          begin(out, event.usage);
           return out;
         case "text-delta":
           content("text", event.text, out);

@@ -59,6 +59,8 @@ function decodeCommon(request: AnthropicCountTokensRequest): Translation<Canonic
     stream: request.stream ?? false,
     // The Anthropic encoder reports usage in message_delta, so always ask the backend for it.
     includeUsage: true,
+    // message_start reports input usage: the neuron sends it before the first token.
+    includePromptUsage: true,
   };
   return { value, warnings };
 }

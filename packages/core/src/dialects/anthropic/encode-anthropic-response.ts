@@ -19,7 +19,8 @@ export interface EncodeAnthropicOptions {
 /**
  * Canonical response → Anthropic `Message` (API-SPEC §1.5): thinking first (with a synthetic signature
  * Claude Code will echo back and we drop), text only when it has non-whitespace, then tool_use blocks
- * with parsed `input`. Never zero blocks: see `NO_CONTENT_TEXT`.
+ * with parsed `input` (a call cut off by `max_tokens` keeps its complete members, as the Anthropic SDK
+ * reads the same call streamed). Never zero blocks: see `NO_CONTENT_TEXT`.
  */
 export function encodeAnthropicResponse(
   response: CanonicalChatResponse,
@@ -31,8 +32,10 @@ export function encodeAnthropicResponse(
     content.push({ type: "thinking", thinking: response.reasoning, signature: options.newId("sig_") });
   }
   if (response.text.trim() !== "") content.push({ type: "text", text: response.text });
+  // Out of tokens: the last call may be cut off mid-argument; it stays, with what was complete.
+  const cutOff = response.finishReason.unified === "length";
   response.toolCalls.forEach((call, index) => {
-    const { input, problem } = parseToolInput(call.arguments);
+    const { input, problem } = parseToolInput(call.arguments, { cutOff });
     if (problem) warnings.push(`tool call ${index} (${call.name}): ${problem}; sent {}`);
     content.push({
       type: "tool_use",

@@ -3,7 +3,7 @@ import { ERROR_CODES, isErrorCode } from "../../errors/error-codes.js";
 import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
 import { toOpenAIFinishReason, type OpenAIFinishReason } from "./map-openai-finish-reason.js";
 import { openAIErrorObject, type OpenAIErrorBody } from "./render-openai-error.js";
-import { encodeOpenAIUsage, type OpenAIUsage } from "./openai-usage.js";
+import { PROMPT_USAGE_FIELD, encodeOpenAIUsage, type OpenAIUsage } from "./openai-usage.js";
 
 export interface OpenAIChunkEncoderOptions {
   id: string;
@@ -12,6 +12,8 @@ export interface OpenAIChunkEncoderOptions {
   created: number;
   /** The client's `stream_options.include_usage`. */
   includeUsage: boolean;
+  /** cortex's `stream_options.include_prompt_usage`: a `prompt_usage` chunk for a `start` with usage. */
+  includePromptUsage?: boolean;
 }
 
 export interface OpenAIChunkDelta {
@@ -44,6 +46,8 @@ export interface OpenAIChatChunk {
       ]
     | [];
   usage?: OpenAIUsage | null;
+  /** cortex's prompt usage before the first token (`PROMPT_USAGE_FIELD`), only when asked for. */
+  prompt_usage?: OpenAIUsage;
 }
 
 export type OpenAIStreamPayload = OpenAIChatChunk | OpenAIErrorBody;
@@ -92,6 +96,15 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): Op
     };
     return value;
   };
+  /** A chunk without choices: the final usage, or cortex's prompt usage before the first token. */
+  const usageChunk = (usage: Pick<OpenAIChatChunk, "usage" | "prompt_usage">): OpenAIChatChunk => ({
+    id: options.id,
+    object: "chat.completion.chunk",
+    created: options.created,
+    model: options.model,
+    choices: [],
+    ...usage,
+  });
   /** Text (or nothing at all) first: the role chunk with `content: ""` goes ahead of `chunks`. */
   const withRole = (chunks: OpenAIStreamPayload[]): OpenAIStreamPayload[] => {
     if (roleSent) return chunks;
@@ -112,7 +125,13 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): Op
       switch (event.type) {
         case "start":
           // The role waits for the first content: only then is it known whether that is text.
-          return [];
+          if (!options.includePromptUsage || event.usage === undefined || roleSent) return [];
+          return [
+            usageChunk({
+              ...(options.includeUsage ? { usage: null } : {}),
+              [PROMPT_USAGE_FIELD]: encodeOpenAIUsage(event.usage),
+            }),
+          ];
         case "text-delta":
           return event.text === "" ? [] : withRole([chunk({ content: event.text })]);
         case "reasoning-delta":
@@ -142,16 +161,7 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): Op
         case "usage":
           if (!options.includeUsage || usageSent) return [];
           usageSent = true;
-          return [
-            {
-              id: options.id,
-              object: "chat.completion.chunk",
-              created: options.created,
-              model: options.model,
-              choices: [],
-              usage: encodeOpenAIUsage(event.usage),
-            },
-          ];
+          return [usageChunk({ usage: encodeOpenAIUsage(event.usage) })];
         case "error": {
           failed = true;
           const status = isErrorCode(event.code) ? ERROR_CODES[event.code].status : 500;

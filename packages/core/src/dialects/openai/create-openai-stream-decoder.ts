@@ -4,7 +4,7 @@ import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
 import { decodeOpenAIError } from "./decode-openai-error.js";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.js";
 import { OpenAIToolCallAssembler } from "./openai-tool-call-assembler.js";
-import { decodeOpenAIUsage } from "./openai-usage.js";
+import { PROMPT_USAGE_FIELD, decodeOpenAIUsage } from "./openai-usage.js";
 import { fallbackToolCallId } from "./fallback-tool-call-id.js";
 import { asRecord } from "../shared/as-record.js";
 
@@ -19,6 +19,8 @@ export interface OpenAIStreamDecoder {
  * what OpenAI-compatible servers actually send: role-only first chunks, `content:""`/`null`, `usage:null`
  * on every chunk, usage chunks with `choices` empty/null/missing, reasoning as `reasoning_content` or
  * `reasoning`, vLLM's `stop_reason`, `{error}` chunks, and streams that end without a finish_reason.
+ * A neuron's `prompt_usage` chunk (asked for with `include_prompt_usage`) opens the stream: its usage
+ * goes on the `start` event.
  */
 export function createOpenAIStreamDecoder(): OpenAIStreamDecoder {
   let start: Extract<ChatStreamEvent, { type: "start" }> | undefined;
@@ -46,11 +48,13 @@ export function createOpenAIStreamDecoder(): OpenAIStreamDecoder {
       }
       const events: ChatStreamEvent[] = [];
       if (!start) {
+        const promptUsage = decodeOpenAIUsage(record[PROMPT_USAGE_FIELD]);
         start = {
           type: "start",
           id: typeof record["id"] === "string" ? record["id"] : "",
           model: typeof record["model"] === "string" ? record["model"] : "",
           created: typeof record["created"] === "number" ? record["created"] : 0,
+          ...(promptUsage ? { usage: promptUsage } : {}),
         };
         events.push(start);
       }

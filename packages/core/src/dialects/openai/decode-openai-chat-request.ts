@@ -66,6 +66,7 @@ export function decodeOpenAIChatRequest(
     ...(request.reasoning_effort == null ? {} : { reasoningEffort: request.reasoning_effort }),
     stream: request.stream ?? false,
     includeUsage: request.stream_options?.include_usage ?? false,
+    ...(request.stream_options?.include_prompt_usage === true ? { includePromptUsage: true } : {}),
   };
   return { value, warnings };
 }

@@ -30,7 +30,8 @@ export interface OpenAIChatRequestBody {
   model: string;
   messages: OpenAIWireMessage[];
   stream: boolean;
-  stream_options?: { include_usage: true };
+  /** `include_prompt_usage` is cortex's (see `PROMPT_USAGE_OPTION`). */
+  stream_options?: { include_usage: true; include_prompt_usage?: true };
   max_tokens?: number;
   max_completion_tokens?: number;
   stop?: string[];
@@ -67,7 +68,14 @@ export function encodeOpenAIChatRequest(
     messages: request.messages.map(encodeMessage),
     stream: request.stream,
     // Always ask for usage: the Anthropic encoder needs it and it costs one chunk.
-    ...(request.stream ? { stream_options: { include_usage: true as const } } : {}),
+    ...(request.stream
+      ? {
+          stream_options: {
+            include_usage: true as const,
+            ...(request.includePromptUsage === true ? { include_prompt_usage: true as const } : {}),
+          },
+        }
+      : {}),
     ...(request.maxTokens === undefined
       ? {}
       : { [options.maxTokensField ?? "max_tokens"]: request.maxTokens }),

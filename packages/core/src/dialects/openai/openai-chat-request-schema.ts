@@ -69,7 +69,9 @@ export const OpenAIChatRequestSchema = z.looseObject({
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   store: z.boolean().nullish(),
   stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  stream_options: z
+    .looseObject({ include_usage: z.boolean().nullish(), include_prompt_usage: z.boolean().nullish() })
+    .nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   tool_choice: OpenAIToolChoiceSchema.nullish(),
   tools: z.array(OpenAIToolSchema).nullish(),

@@ -16,6 +16,15 @@ export function encodeOpenAIUsage(usage: Usage): OpenAIUsage {
   };
 }
 
+/**
+ * cortex's one extension of the OpenAI chat stream (the neuron protocol): a request with
+ * `stream_options.include_prompt_usage: true` gets, before the first token, one chunk without choices
+ * whose `prompt_usage` is the usage known at that point (an OpenAI `usage` object, `completion_tokens`
+ * 0). Only asked for by the gateway's translated dialects, so OpenAI clients never see it unless they ask.
+ */
+export const PROMPT_USAGE_OPTION = "include_prompt_usage";
+export const PROMPT_USAGE_FIELD = "prompt_usage";
+
 /** Lenient: backends omit fields, send `null`, or put llama.cpp's cache count elsewhere. */
 export function decodeOpenAIUsage(usage: unknown): Usage | undefined {
   if (typeof usage !== "object" || usage === null) return undefined;

@@ -131,7 +131,13 @@ export class FakeModel implements EngineModel {
     }
     const signal = AbortSignal.any([options.signal, this.#disposal.signal]);
     const lease = await this.#pool.acquire(prompt, signal);
+    const promptUsage = {
+      promptTokens: prompt.length,
+      completionTokens: 0,
+      cachedPromptTokens: lease.reusedTokens,
+    };
     try {
+      options.onStarted?.(promptUsage);
       const limit = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - prompt.length);
       const output =
         tool === undefined
@@ -143,11 +149,7 @@ export class FakeModel implements EngineModel {
         toolCalls: output.toolCalls,
         finishReason: output.finishReason,
         ...(output.stopSequence === undefined ? {} : { stopSequence: output.stopSequence }),
-        usage: {
-          promptTokens: prompt.length,
-          completionTokens: output.tokens,
-          cachedPromptTokens: lease.reusedTokens,
-        },
+        usage: { ...promptUsage, completionTokens: output.tokens },
         evaluatedPromptTokens: prompt.length - lease.reusedTokens,
       };
     } finally {

@@ -4,6 +4,7 @@ import {
   type CanonicalChatRequest,
   type FinishReason,
   type ToolCall,
+  type Usage,
 } from "@cortex/core";
 import {
   LlamaChat,
@@ -110,7 +111,7 @@ export class LlamaCppModel implements EngineModel {
     });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
     const generatedBefore = lease.sequence.tokenMeter.usedOutputTokens;
-    options.onStarted?.();
+    options.onStarted?.(promptUsage(prompt, lease));
     const streamer = new ToolCallStreamer(options.onEvent, () => newId("call_"));
     let completionTokens = 0;
     try {
@@ -144,13 +145,12 @@ export class LlamaCppModel implements EngineModel {
         toolCalls,
         ...stop,
         usage: {
-          promptTokens: prompt.length,
+          ...promptUsage(prompt, lease),
           // onToken is silent while LlamaChat generates a function call; the meter is not.
           completionTokens: Math.max(
             completionTokens,
             lease.sequence.tokenMeter.usedOutputTokens - generatedBefore,
           ),
-          cachedPromptTokens: lease.reusedTokens,
         },
         evaluatedPromptTokens: lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
       };
@@ -162,12 +162,11 @@ export class LlamaCppModel implements EngineModel {
 
   async complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult> {
     const prompt = this.#completionTokens(request.prompt);
-    const promptTokens = prompt.length;
-    const maxTokens = this.#maxTokensFor(promptTokens, request.maxTokens);
+    const maxTokens = this.#maxTokensFor(prompt.length, request.maxTokens);
     const lease = await this.#acquire(prompt, options.signal);
     const completion = new LlamaCompletion({ contextSequence: lease.sequence, autoDisposeSequence: false });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
-    options.onStarted?.();
+    options.onStarted?.(promptUsage(prompt, lease));
     let completionTokens = 0;
     try {
       const result = await completion.generateCompletionWithMeta(request.prompt, {
@@ -184,7 +183,7 @@ export class LlamaCppModel implements EngineModel {
         text: result.response,
         toolCalls: [],
         ...mapStop(result.metadata, [], false),
-        usage: { promptTokens, completionTokens, cachedPromptTokens: lease.reusedTokens },
+        usage: { ...promptUsage(prompt, lease), completionTokens },
         evaluatedPromptTokens: lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
       };
     } finally {
@@ -292,6 +291,11 @@ export class LlamaCppModel implements EngineModel {
   }
 }
 
+/** The prompt's side of usage, known once its sequence is leased; the same at the start and the end. */
+function promptUsage(prompt: readonly number[], lease: SequenceLease<LlamaContextSequence>): Usage {
+  return { promptTokens: prompt.length, completionTokens: 0, cachedPromptTokens: lease.reusedTokens };
+}
+
 /** What chat and completion generation share: sampling, stop sequences, length, abort. */
 function generationOptions(
   request: Pick<CompletionRequest, "temperature" | "topP" | "topK" | "seed" | "stop">,
@@ -347,16 +351,18 @@ function mapStop(
   grammarTerminated: boolean,
 ): { finishReason: FinishReason; stopSequence?: string } {
   const raw = metadata.stopReason;
-  // Any call means the client must act on it, whatever made generation stop (NOTES §5).
-  if (toolCalls.length > 0) return { finishReason: { unified: "tool_calls", raw } };
+  // Any end with calls but running out of tokens means the client must act on them (NOTES §5).
+  if (toolCalls.length > 0 && raw !== "maxTokens") return { finishReason: { unified: "tool_calls", raw } };
   switch (metadata.stopReason) {
+    // Out of tokens is `length` even with calls: the last one may be cut off, and OpenAI and Anthropic
+    // say `length` / `max_tokens` then too (docs/api-conformance.md, "Cut off by max_tokens").
+    case "maxTokens":
+      return { finishReason: { unified: "length", raw } };
     case "customStopTrigger":
       return {
         finishReason: { unified: "stop_sequence", raw },
         stopSequence: metadata.customStopTrigger.filter((part) => typeof part === "string").join(""),
       };
-    case "maxTokens":
-      return { finishReason: { unified: "length", raw } };
     case "stopGenerationTrigger":
     case "eogToken":
     case "functionCalls":

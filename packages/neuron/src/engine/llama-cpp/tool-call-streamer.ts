@@ -45,8 +45,14 @@ export class ToolCallStreamer {
     }
   }
 
+  /**
+   * Every call of the reply, in the order they started. `finalCalls` (node-llama-cpp's result) holds the
+   * finished ones; a call streamed but missing there was cut off by the token limit and stays, with the
+   * argument text generated so far (not valid JSON): both dialects keep a cut call, as OpenAI and
+   * Anthropic do, and streaming and non-streaming answers must hold the same calls.
+   */
   finish(finalCalls: readonly FinalCall[]): ToolCall[] {
-    return finalCalls.map((final, callIndex) => {
+    finalCalls.forEach((final, callIndex) => {
       const call = this.#start(callIndex, final.functionName);
       if (!isJson(call.sent)) {
         // Streaming was cut short or never happened: send what is missing so the stream stays complete.
@@ -55,8 +61,10 @@ export class ToolCallStreamer {
         if (rest !== "") this.#emit({ type: "tool-call-delta", index: call.index, argumentsDelta: rest });
         call.sent += rest;
       }
-      return { id: call.id, name: call.name, arguments: call.sent };
     });
+    return [...this.#calls.values()]
+      .sort((a, b) => a.index - b.index)
+      .map((call) => ({ id: call.id, name: call.name, arguments: call.sent }));
   }
 
   #start(callIndex: number, name: string): StreamedCall {

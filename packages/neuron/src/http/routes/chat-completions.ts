@@ -22,6 +22,7 @@ export async function chatCompletions(
     model: chat.model,
     created,
     includeUsage: chat.includeUsage,
+    includePromptUsage: chat.includePromptUsage === true,
   });
   const forceToolCall = forcedToolCall(ctx, request, chat);
   return runGeneration(ctx, request, reply, {
