@@ -72,8 +72,10 @@ function expectSameOnNeuron(chat: CanonicalChatRequest): void {
   // OpenAI takes a conversation that is one empty system prompt; there is nothing to send on the wire.
   if (chat.messages.length === 0) return;
   const received = neuronDecode(chat);
-  const comparable = (request: CanonicalChatRequest) => ({
+  const comparable = ({ includePromptUsage, ...request }: CanonicalChatRequest) => ({
     ...request,
+    // Only a stream has a start to report the prompt's usage at (neuron protocol, include_prompt_usage).
+    ...(request.stream && includePromptUsage === true ? { includePromptUsage } : {}),
     // Not sent without tools (no meaning there), and always asked for when streaming.
     parallelToolCalls: request.tools.length > 0 ? request.parallelToolCalls : true,
     toolChoice: request.tools.length > 0 ? request.toolChoice : { type: "auto" },
