@@ -4,6 +4,7 @@ import {
   encodeSseData,
   encodeSseEvent,
   SSE_DONE,
+  SSE_MAX_MESSAGE_CHARS,
   readSseMessages,
   type SseMessage,
 } from "../../src/sse/index.js";
@@ -88,6 +89,13 @@ describe("SseParser", () => {
     ).toEqual([{ data: "x" }]);
   });
 
+  it("strips one BOM from bytes, not a second one after it (found by fuzzing)", () => {
+    // The UTF-8 decoder already removes the stream's BOM; a second U+FEFF belongs to the first field name.
+    const bytes = Uint8Array.of(0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, ...new TextEncoder().encode("data:\n"));
+    expect(parseAll([bytes])).toEqual([]);
+    expect(parseAll(["\uFEFF\uFEFFdata: x\n\n"])).toEqual([]);
+  });
+
   it("dispatches an unterminated last message at end()", () => {
     const parser = new SseParser();
     expect(parser.push("data: [DONE]")).toEqual([]);
@@ -102,6 +110,32 @@ describe("SseParser", () => {
     const messages: SseMessage[] = [];
     for (const char of `data: ${payload}\n\n`) messages.push(...parser.push(char));
     expect(messages).toEqual([{ data: payload }]);
+  });
+
+  it("refuses a line that never ends once it passes the cap, instead of buffering it (issue 11: 416 MB)", () => {
+    const parser = new SseParser();
+    const mebibyte = "x".repeat(1024 * 1024);
+    const push = () => {
+      parser.push("data: ");
+      for (let sent = 0; sent <= SSE_MAX_MESSAGE_CHARS; sent += mebibyte.length) parser.push(mebibyte);
+    };
+    expect(push).toThrow(
+      expect.objectContaining({
+        code: "upstream_error",
+        message: expect.stringMatching(/^SSE message longer than/),
+      }),
+    );
+  });
+
+  it("refuses data lines that never reach a blank line once they pass the cap", () => {
+    const parser = new SseParser({ maxMessageChars: 100 });
+    expect(parser.push("data: 0123456789\n".repeat(5))).toEqual([]);
+    expect(() => parser.push("data: 0123456789\n".repeat(5))).toThrow(
+      expect.objectContaining({ code: "upstream_error" }),
+    );
+    // Up to the cap, a message is read as usual.
+    const fits = new SseParser({ maxMessageChars: 100 });
+    expect(fits.push(`data: ${"y".repeat(94)}\n\n`)).toEqual([{ data: "y".repeat(94) }]);
   });
 
   it("reads messages from an async chunk source", async () => {
