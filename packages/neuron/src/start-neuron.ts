@@ -18,7 +18,8 @@ import { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";
 import type { PhaseThreadCounts } from "./engine/llama-cpp/phase-threads.js";
 import { buildNeuronApp } from "./http/neuron-app.js";
 import type { NeuronContext } from "./http/neuron-context.js";
-import { createNeuronMetrics } from "./metrics/neuron-metrics.js";
+import { KvTier } from "./kv-cache/kv-tier.js";
+import { createNeuronMetrics, type NeuronMetrics } from "./metrics/neuron-metrics.js";
 import { MemoryBudget } from "./models/memory-budget.js";
 import type { ModelSource } from "./models/discover-models.js";
 import { ModelManager } from "./models/model-manager.js";
@@ -74,12 +75,17 @@ export function resolveThreads(config: Pick<NeuronConfig, "threads" | "batchThre
 export async function startNeuron(options: StartNeuronOptions): Promise<RunningNeuron> {
   const { config, logger } = options;
   const threads = resolveThreads(config);
+  let kvTier: KvTier | undefined;
   const engine =
     options.engine ??
     new LlamaCppEngine({
       gpu: config.gpu,
       threads,
       queueLimit: config.queueLimit,
+      kvTier: () =>
+        kvTier
+          ? { tier: kvTier, minTokens: config.kvCache.minTokens, restore: config.kvCache.restore }
+          : undefined,
       log: (level, message) => logger[level]({ component: "llama.cpp" }, message),
     });
   let discovery: NodeDiscovery = await discoverNode(engine);
@@ -91,10 +97,15 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     device: discovery.deviceMemory,
   });
   const registry = new Registry();
-  // The metrics read the manager at scrape time; it exists by then.
+  // The metrics read the manager and the tier at scrape time; they exist by then.
   const metrics = createNeuronMetrics(registry, {
     models: () => manager.list(),
     memory: () => budget.snapshot(),
+    kvCache: () =>
+      kvTier && {
+        ram: { bytes: kvTier.ramBytes, entries: kvTier.count("ram") },
+        disk: { bytes: kvTier.diskBytes, entries: kvTier.count("disk") },
+      },
   });
   const log = (message: string, fields?: Record<string, unknown>): void => logger.info(fields ?? {}, message);
   const pulls: PullManager = new PullManager({
@@ -105,6 +116,11 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     log,
     onPulled: () => manager.refresh(true),
   });
+  if (!options.engine) {
+    kvTier = await openKvTier(config, budget, discovery, metrics, (message, fields) =>
+      logger.info({ component: "kv-cache", ...fields }, message),
+    );
+  }
   const manager: ModelManager = new ModelManager({
     modelsDir: config.modelsDir,
     sources: await modelSources(config),
@@ -190,7 +206,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     warnings,
     manager,
     close: () => {
-      closing ??= shutdown(app.close(), manager, pulls, engine, options.shutdownGraceMs ?? 10_000);
+      closing ??= shutdown(app.close(), manager, pulls, engine, kvTier, options.shutdownGraceMs ?? 10_000);
       return closing;
     },
   };
@@ -216,6 +232,7 @@ async function shutdown(
   manager: ModelManager,
   pulls: PullManager,
   engine: Engine,
+  kvTier: KvTier | undefined,
   graceMs: number,
 ): Promise<void> {
   // Downloads stop at once; what arrived stays for the next pull of the same files.
@@ -229,5 +246,49 @@ async function shutdown(
   await manager.unloadAll(true);
   await pullsStopped;
   await serverClosed;
+  await kvTier?.close();
   await engine.dispose();
+}
+
+/** Share of the memory budget (or of host RAM on GPU nodes) the tier's RAM takes when `ram = "auto"`. */
+const KV_RAM_AUTO_SHARE = 0.1;
+
+/**
+ * The node's KV state tier (docs/decisions.md): on CPU nodes its RAM comes out of the memory budget,
+ * as an elastic user that loads take memory back from; on GPU nodes the budget is VRAM and the tier
+ * takes host RAM.
+ */
+async function openKvTier(
+  config: NeuronConfig,
+  budget: MemoryBudget,
+  discovery: NodeDiscovery,
+  metrics: NeuronMetrics,
+  log: (message: string, fields?: Record<string, unknown>) => void,
+): Promise<KvTier | undefined> {
+  const { kvCache } = config;
+  const sharesBudget = budget.snapshot().source !== "vram";
+  const ramBasis = sharesBudget ? budget.snapshot().total : discovery.ramTotal;
+  const ramLimit = kvCache.ram === "auto" ? Math.floor(ramBasis * KV_RAM_AUTO_SHARE) : kvCache.ram;
+  if (ramLimit <= 0 && kvCache.disk <= 0) return undefined;
+  const tier = await KvTier.open({
+    ramLimit,
+    diskLimit: kvCache.disk,
+    dir: kvCache.dir,
+    ...(sharesBudget ? { ramRoom: () => budget.snapshot().free } : {}),
+    log,
+    events: {
+      saved: (model, where) => metrics.kvSaves.inc({ model, where }),
+      evicted: (model, where) => metrics.kvEvictions.inc({ model, where }),
+      spilled: (model) => metrics.kvSpills.inc({ model }),
+      discarded: (model, reason) => metrics.kvDiscards.inc({ model, reason }),
+      lookup: (model, hit) => metrics.kvLookups.inc({ model, result: hit ? "hit" : "miss" }),
+      restored: (model, from, ms, bytes) => {
+        metrics.kvRestoreDuration.observe({ model, from }, ms / 1000);
+        metrics.kvRestoredBytes.inc({ model, from }, bytes);
+      },
+    },
+  });
+  if (sharesBudget) budget.attachElastic(tier);
+  log("kv cache ready", { ram: ramLimit, disk: tier.diskLimit, dir: kvCache.dir });
+  return tier;
 }

@@ -9,3 +9,4 @@ export * from "./hub/hub-server.js";
 export * from "./hub/hub-files.js";
 export * from "./raw-connection.js";
 export * from "./hub/hub-cache.js";
+export * from "./claude-code-session.js";

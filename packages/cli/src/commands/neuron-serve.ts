@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { defaultNeuronConfig, loadNeuronConfig, parseListenAddress, type NeuronConfig } from "@cortex/core";
 import { Command } from "commander";
 import { UsageError } from "../cli-error.js";
@@ -39,7 +39,10 @@ export function neuronServeCommand(): Command {
 }
 
 export async function resolveNeuronConfig(flags: ServeFlags): Promise<NeuronConfig> {
-  const base = flags.config ? await loadNeuronConfig(flags.config) : defaultNeuronConfig(process.cwd());
+  const overrides = flags.modelsDir === undefined ? {} : { modelsDir: resolve(flags.modelsDir) };
+  const base = flags.config
+    ? await loadNeuronConfig(flags.config, overrides)
+    : defaultNeuronConfig(process.cwd(), overrides);
   let listen = base.listen;
   if (flags.listen !== undefined) {
     try {
@@ -48,14 +51,5 @@ export async function resolveNeuronConfig(flags: ServeFlags): Promise<NeuronConf
       throw new UsageError(`--listen: ${(error as Error).message}`);
     }
   }
-  if (flags.modelsDir === undefined) return { ...base, listen };
-  const modelsDir = resolve(flags.modelsDir);
-  // cache_dir defaults to <models_dir>/.cortex-cache: it follows --models-dir unless the file set it.
-  const defaultCache = base.cacheDir === join(base.modelsDir, ".cortex-cache");
-  return {
-    ...base,
-    listen,
-    modelsDir,
-    ...(defaultCache ? { cacheDir: join(modelsDir, ".cortex-cache") } : {}),
-  };
+  return { ...base, listen };
 }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { configTable } from "./config-table.js";
 import type { DeepReadonly } from "./deep-freeze.js";
+import { parseByteSize } from "./byte-size.js";
 import { describeTomlValue } from "./format-config-issues.js";
 import {
   byteSize,
@@ -58,6 +59,31 @@ const modelOverrideSchema = configTable({
   parallel: table.parallel,
 }));
 
+/** `"auto"` or a byte size. */
+function autoOrBytes() {
+  return tomlValue((value): number | "auto" => {
+    if (value === "auto") return value;
+    if (typeof value !== "string" && typeof value !== "number") {
+      throw new Error(`expected "auto" or a byte size like "2GiB" (got ${describeTomlValue(value)})`);
+    }
+    try {
+      return parseByteSize(value);
+    } catch (error) {
+      throw new Error(`expected "auto" or a byte size: ${(error as Error).message}`);
+    }
+  });
+}
+
+function kvCacheSchema(baseDir: string) {
+  return configTable({
+    ram: autoOrBytes().prefault("auto"),
+    disk: byteSize().prefault("8GiB"),
+    dir: filePath(baseDir).optional(),
+    min_tokens: integer({ min: 1 }).prefault(256),
+    restore: z.enum(["auto", "always"]).default("auto"),
+  });
+}
+
 export interface NeuronConfigContext {
   /** Relative paths in the file resolve against this (the file's directory, or cwd without a file). */
   readonly baseDir: string;
@@ -87,6 +113,7 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     auth_token: nonEmptyString().optional(),
     request_timeout: duration({ min: 1 }).prefault("60s"),
     max_connections: integer({ min: 1 }).prefault(1024),
+    kv_cache: kvCacheSchema(baseDir).prefault({}),
     models: z.record(z.string(), modelOverrideSchema).prefault({}),
   }).transform((table) => ({
     name: table.name ?? hostname,
@@ -123,6 +150,19 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     requestTimeout: table.request_timeout,
     /** Concurrent connections; more are closed as they arrive. */
     maxConnections: table.max_connections,
+    /** Saved sequence states (tokens + KV) per loaded model: RAM first, then disk (docs/operations.md). */
+    kvCache: {
+      /** Bytes of RAM; "auto" = 10% of the memory budget (GPU nodes: of host RAM); 0 = no RAM tier. */
+      ram: table.kv_cache.ram,
+      /** Bytes on disk; 0 = no disk tier. */
+      disk: table.kv_cache.disk,
+      /** Absolute; each neuron process works in its own subfolder. */
+      dir: table.kv_cache.dir ?? join(table.cache_dir ?? join(table.models_dir, ".cortex-cache"), "kv"),
+      /** States shorter than this, and gains smaller than this, are not worth a save or a restore. */
+      minTokens: table.kv_cache.min_tokens,
+      /** "auto": restore when measured faster than evaluating again; "always": whenever min_tokens are spared. */
+      restore: table.kv_cache.restore,
+    },
     /** Per-model overrides, keyed by model id. */
     models: table.models,
   }));

@@ -1,1 +1,2 @@
 export * from "./spawn-listening.js";
+export * from "./process-alive.js";

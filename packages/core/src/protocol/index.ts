@@ -1,1 +1,2 @@
 export * from "./neuron-api.js";
+export * from "./prefix-fingerprints.js";

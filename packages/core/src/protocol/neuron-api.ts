@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KvCacheReportSchema, PrefixReportSchema } from "./prefix-fingerprints.js";
 
 /**
  * The neuron's own HTTP protocol (lifecycle, discovery, tokenize). Strict: both ends are ours, so a
@@ -51,6 +52,10 @@ export const NeuronModelSchema = z.object({
       bytes_total: z.number(),
     })
     .optional(),
+  /** The model's KV state tier while it is loaded (absent when the tier is off or the engine has none). */
+  kv_cache: KvCacheReportSchema.optional(),
+  /** Prefixes this node serves fast for the model while it is loaded (docs/architecture.md). */
+  prefixes: PrefixReportSchema.optional(),
 });
 export type NeuronModel = z.infer<typeof NeuronModelSchema>;
 
@@ -94,6 +99,11 @@ export const NeuronInfoSchema = z.object({
     free: z.number(),
     headroom: z.number(),
     source: z.enum(["vram", "ram", "budget"]),
+    /**
+     * RAM the KV state tier holds where it shares the budget (CPU nodes). Not in `used`: it is counted as
+     * free, because a load takes it back (docs/decisions.md).
+     */
+    kv_cache: z.number().optional(),
   }),
   supported: z.object({
     gguf_architectures: z.array(z.string()),

@@ -27,8 +27,46 @@ describe("neuron.toml", () => {
       authToken: undefined,
       requestTimeout: 60_000,
       maxConnections: 1024,
+      kvCache: {
+        ram: "auto",
+        disk: 8 * 1024 ** 3,
+        dir: "/work/models/.cortex-cache/kv",
+        minTokens: 256,
+        restore: "auto",
+      },
       models: {},
     });
+  });
+
+  it("derives cache_dir and kv_cache.dir from a models dir given outside the file", () => {
+    const flagged = parseNeuronConfig("", "neuron.toml", "/srv/neuron", { modelsDir: "/data/models" });
+    expect(flagged).toMatchObject({
+      modelsDir: "/data/models",
+      cacheDir: "/data/models/.cortex-cache",
+      kvCache: { dir: "/data/models/.cortex-cache/kv" },
+    });
+    const explicit = parseNeuronConfig(
+      `cache_dir = "cache"\n[kv_cache]\ndir = "/fast/kv"`,
+      "neuron.toml",
+      "/srv",
+      {
+        modelsDir: "/data/models",
+      },
+    );
+    expect(explicit).toMatchObject({ cacheDir: "/srv/cache", kvCache: { dir: "/fast/kv" } });
+  });
+
+  it("takes the KV state tier's bounds", () => {
+    expect(parse(`[kv_cache]\nram = "2GiB"\ndisk = "0"\nmin_tokens = 64`).kvCache).toMatchObject({
+      ram: 2 * 1024 ** 3,
+      disk: 0,
+      minTokens: 64,
+    });
+    expect(issuesOf(() => parse(`[kv_cache]\nram = "lots"\nmin_tokens = 0\ndisc = 1`))).toEqual([
+      'neuron.toml: kv_cache.ram: expected "auto" or a byte size: invalid byte size "lots" (e.g. "512MiB", "1.5GiB", "800k" or a number of bytes)',
+      "neuron.toml: kv_cache.min_tokens: must be >= 1 (got 0)",
+      'neuron.toml: kv_cache.disc: unknown key (did you mean "disk"?)',
+    ]);
   });
 
   it("normalizes values and resolves paths against the file's directory", () => {

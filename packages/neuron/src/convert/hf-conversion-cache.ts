@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { isProcessAlive } from "@cortex/core";
 import { convertHfFolder, type ConvertHfFolderResult } from "./convert-hf-folder.js";
 import type { ConvertTarget } from "./plan/gguf-tensor-plan.js";
 
@@ -81,7 +82,8 @@ async function removeStale(cacheDir: string, id: string, keep: string): Promise<
   for (const name of names) {
     const path = join(cacheDir, name);
     const writer = partial.exec(name)?.[1];
-    const stale = (cached.test(name) && path !== keep) || (writer !== undefined && !isAlive(Number(writer)));
+    const stale =
+      (cached.test(name) && path !== keep) || (writer !== undefined && !isProcessAlive(Number(writer)));
     if (stale) await rm(path, { force: true });
   }
 }
@@ -98,19 +100,9 @@ export async function removeLeftoverPartials(cacheDir: string): Promise<string[]
     const writer = /^\..+\.partial-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
     if (writer === undefined) continue;
     const pid = Number(writer);
-    if (pid !== process.pid && isAlive(pid)) continue;
+    if (pid !== process.pid && isProcessAlive(pid)) continue;
     await rm(join(cacheDir, name), { force: true });
     removed.push(name);
   }
   return removed;
-}
-
-/** Whether process `pid` exists (EPERM: it does, under another user). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

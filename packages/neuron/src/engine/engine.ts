@@ -3,6 +3,8 @@ import type {
   CanonicalChatRequest,
   ChatStreamEvent,
   FinishReason,
+  KvCacheReport,
+  PrefixReport,
   ToolCall,
   Usage,
 } from "@cortex/core";
@@ -52,6 +54,8 @@ export interface EstimateOptions {
 }
 
 export interface LoadOptions extends EstimateOptions {
+  /** The model's id on this node (metric labels, logs). */
+  modelId?: string;
   signal?: AbortSignal;
   /** 0..1 as weights load. */
   onProgress?: (progress: number) => void;
@@ -94,6 +98,11 @@ export interface CompletionRequest {
   seed?: number;
 }
 
+export interface ModelCacheReport {
+  kv_cache?: KvCacheReport;
+  prefixes: PrefixReport;
+}
+
 export interface EngineModel {
   /** Tokens per sequence. */
   readonly contextSize: number;
@@ -108,6 +117,8 @@ export interface EngineModel {
   tokenizeChat(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[];
   /** Tokens of a plain prompt exactly as `complete` feeds it (BOS added, special-token text kept as text). */
   tokenize(text: string): number[];
+  /** Its KV state tier and the prefixes it serves fast, for `GET /models` (engines without them omit it). */
+  cacheReport?(): ModelCacheReport;
   /** Callers must have aborted and awaited every generation first (NODE-LLAMA-CPP-NOTES §7.6). */
   dispose(): Promise<void>;
 }

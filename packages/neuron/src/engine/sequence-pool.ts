@@ -98,7 +98,7 @@ export class SequencePool<S> {
   }
 }
 
-export function sharedPrefixLength(a: readonly number[], b: readonly number[]): number {
+export function sharedPrefixLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const limit = Math.min(a.length, b.length);
   let index = 0;
   while (index < limit && a[index] === b[index]) index++;

@@ -2,8 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, statfs } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { CortexError, formatBytes } from "@cortex/core";
-import { isAlive } from "../convert/hf-conversion-cache.js";
+import { CortexError, formatBytes, isProcessAlive } from "@cortex/core";
 import { downloadVerified } from "./download-verified.js";
 import type { HubClient } from "./hub-client.js";
 import {
@@ -203,7 +202,7 @@ async function withDownloadLock<T>(blob: string, file: PullFile, action: () => P
       break;
     }
     const holder = Number(await readFile(lock, "utf8").catch(() => ""));
-    if (attempt === 0 && !(Number.isInteger(holder) && holder > 0 && isAlive(holder))) {
+    if (attempt === 0 && !(Number.isInteger(holder) && holder > 0 && isProcessAlive(holder))) {
       await rm(lock, { force: true });
       continue;
     }

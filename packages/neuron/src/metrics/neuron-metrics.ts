@@ -10,6 +10,9 @@ export const RATE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 500
 export interface NeuronMetricsSource {
   models(): NeuronModel[];
   memory(): NeuronInfo["memory"];
+  /** The KV state tier's holdings, when it is on. */
+  kvCache?():
+    { ram: { bytes: number; entries: number }; disk: { bytes: number; entries: number } } | undefined;
 }
 
 /** Every neuron metric in one table, on an injected registry so tests read exactly what they caused. */
@@ -104,6 +107,73 @@ export function createNeuronMetrics(registry: Registry, source: NeuronMetricsSou
       collect() {
         this.reset();
         for (const model of models()) this.set({ model: model.id, state: model.state }, 1);
+      },
+    }),
+    kvLookups: new Counter({
+      name: "cortex_neuron_kv_cache_lookups_total",
+      help: "Requests that needed a saved sequence state: restored one (hit) or found none worth it (miss).",
+      labelNames: ["model", "result"] as const,
+      registers,
+    }),
+    kvRestoreDuration: new Histogram({
+      name: "cortex_neuron_kv_cache_restore_seconds",
+      help: "Time to restore a saved sequence state (disk: verify and copy included).",
+      labelNames: ["model", "from"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    kvRestoredBytes: new Counter({
+      name: "cortex_neuron_kv_cache_restored_bytes_total",
+      help: "Bytes of sequence state restored.",
+      labelNames: ["model", "from"] as const,
+      registers,
+    }),
+    kvSaves: new Counter({
+      name: "cortex_neuron_kv_cache_saves_total",
+      help: "Sequence states saved before their sequence was reused, by where they were filed.",
+      labelNames: ["model", "where"] as const,
+      registers,
+    }),
+    kvEvictions: new Counter({
+      name: "cortex_neuron_kv_cache_evictions_total",
+      help: "Saved states dropped to make room (RAM states spilled to disk are counted by spills).",
+      labelNames: ["model", "where"] as const,
+      registers,
+    }),
+    kvSpills: new Counter({
+      name: "cortex_neuron_kv_cache_spills_total",
+      help: "Saved states moved from RAM to disk.",
+      labelNames: ["model"] as const,
+      registers,
+    }),
+    kvDiscards: new Counter({
+      name: "cortex_neuron_kv_cache_discards_total",
+      help: "Saved states thrown away because they failed verification or llama.cpp refused them.",
+      labelNames: ["model", "reason"] as const,
+      registers,
+    }),
+    kvBytes: new Gauge({
+      name: "cortex_neuron_kv_cache_bytes",
+      help: "Bytes the KV state tier holds, in RAM and on disk.",
+      labelNames: ["where"] as const,
+      registers,
+      collect() {
+        const tier = source.kvCache?.();
+        if (!tier) return;
+        this.set({ where: "ram" }, tier.ram.bytes);
+        this.set({ where: "disk" }, tier.disk.bytes);
+      },
+    }),
+    kvEntries: new Gauge({
+      name: "cortex_neuron_kv_cache_entries",
+      help: "Saved sequence states the KV state tier holds, in RAM and on disk.",
+      labelNames: ["where"] as const,
+      registers,
+      collect() {
+        const tier = source.kvCache?.();
+        if (!tier) return;
+        this.set({ where: "ram" }, tier.ram.entries);
+        this.set({ where: "disk" }, tier.disk.entries);
       },
     }),
     memory: new Gauge({

@@ -282,6 +282,7 @@ export class ModelManager {
             this.#options.onLoadFinished?.(id, this.#options.now() - started, ok);
           const model = await engine
             .load(entry.path, {
+              modelId: id,
               contextSize: entry.settings.contextSize,
               sequences: entry.settings.parallel,
               gpuLayers: entry.settings.gpuLayers,
@@ -349,6 +350,7 @@ export class ModelManager {
       in_flight: slot.inFlight,
       queued: loaded ? loaded.queued : 0,
       error: inspection.ok ? slot.error : inspection.reason,
+      ...loaded?.cacheReport?.(),
     };
   }
 }

@@ -98,4 +98,58 @@ describe("MemoryBudget", () => {
     });
     expect(budget.snapshot().free).toBe(0);
   });
+
+  describe("with the KV state tier as an elastic RAM user", () => {
+    /** Holds `bytes`, gives back whole states of `state` bytes when asked. */
+    function tier(bytes: number, state: number) {
+      const asked: number[] = [];
+      return {
+        asked,
+        get bytes() {
+          return bytes;
+        },
+        reclaim(wanted: number) {
+          asked.push(wanted);
+          const freed = Math.min(bytes, Math.ceil(wanted / state) * state);
+          bytes -= freed;
+          return freed;
+        },
+      };
+    }
+
+    const budgetOf8GiB = () =>
+      new MemoryBudget({ source: "budget", limit: 8 * GiB, headroom: 0, device: { total: 0, free: 0 } });
+
+    it("counts the tier as free for models and shows it apart", () => {
+      const budget = budgetOf8GiB();
+      budget.attachElastic(tier(1 * GiB, GiB / 4));
+      budget.reserve("a", 3 * GiB);
+      expect(budget.snapshot()).toMatchObject({ used: 3 * GiB, free: 5 * GiB, kv_cache: 1 * GiB });
+    });
+
+    it("takes RAM back from the tier only when a load needs it", () => {
+      const budget = budgetOf8GiB();
+      const kv = tier(2 * GiB, GiB / 2);
+      budget.attachElastic(kv);
+      budget.reserve("a", 5 * GiB);
+      expect(kv.asked).toEqual([]);
+      budget.reserve("b", 2 * GiB);
+      expect(kv.asked).toEqual([1 * GiB]);
+      expect(kv.bytes).toBe(1 * GiB);
+      expect(() => budget.reserve("c", 2 * GiB)).toThrow(/insufficient memory/);
+    });
+
+    it("on RAM without a limit, adds the tier back to what the OS reports free", () => {
+      const budget = new MemoryBudget({
+        source: "ram",
+        headroom: 0,
+        device: { total: 16 * GiB, free: 3 * GiB },
+      });
+      const kv = tier(1 * GiB, GiB / 4);
+      budget.attachElastic(kv);
+      expect(budget.snapshot().free).toBe(4 * GiB);
+      budget.reserve("a", 3.5 * GiB);
+      expect(kv.bytes).toBe(0.5 * GiB);
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { Backend } from "@cortex/core";
 import {
@@ -8,6 +9,7 @@ import {
   resolveChatWrapper,
   type Llama,
 } from "node-llama-cpp";
+import type { KvTier } from "../../kv-cache/kv-tier.js";
 import { truncationProblem } from "../../models/gguf-data-extent.js";
 import { splitGgufPartPaths } from "../../models/group-model-files.js";
 import { kvCacheBytesPerToken, validateGgufMetadata } from "../../models/validate-gguf-metadata.js";
@@ -21,6 +23,7 @@ import type {
 } from "../engine.js";
 import { fairBatchStrategy } from "./fair-batch-strategy.js";
 import type { PhaseThreadCounts } from "./phase-threads.js";
+import type { RestorePolicy } from "./prefix-reuse.js";
 import { LlamaCppModel } from "./llama-cpp-model.js";
 import { quantizationName } from "./quantization-name.js";
 
@@ -34,6 +37,8 @@ export interface LlamaCppEngineOptions {
    */
   threads: PhaseThreadCounts;
   queueLimit: number;
+  /** The node's KV state tier, asked at each load (it opens after discovery); each model gets its share. */
+  kvTier?: () => { tier: KvTier; minTokens: number; restore: RestorePolicy } | undefined;
   log: (level: "error" | "warn" | "info" | "debug", message: string) => void;
 }
 
@@ -154,6 +159,22 @@ export class LlamaCppEngine implements Engine {
       });
       // Resolving runs the Jinja equivalence checks (150–640 ms): once per model, never per request.
       const wrapper = resolveChatWrapper(model);
+      const kv = this.#options.kvTier?.();
+      const file = await stat(path);
+      const states = kv?.tier.forModel(
+        options.modelId ?? path,
+        {
+          model: { path, size: file.size, mtimeMs: file.mtimeMs },
+          context: {
+            contextSize: context.contextSize,
+            flashAttention: context.flashAttention === true,
+            kvCacheKeyType: String(context.kvCacheKeyType ?? "default"),
+            kvCacheValueType: String(context.kvCacheValueType ?? "default"),
+          },
+          loadId: randomUUID(),
+        },
+        kv.minTokens,
+      );
       return new LlamaCppModel({
         llama,
         model,
@@ -162,6 +183,7 @@ export class LlamaCppEngine implements Engine {
         queueLimit: this.#options.queueLimit,
         threads: this.#options.threads,
         sequences: options.sequences,
+        ...(states && kv ? { states, restorePolicy: kv.restore } : {}),
       });
     } catch (error) {
       await model.dispose();

@@ -1,5 +1,6 @@
 import {
   newId,
+  prefixFingerprints,
   CortexError,
   type CanonicalChatRequest,
   type FinishReason,
@@ -21,11 +22,24 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import type { ChatResult, CompletionRequest, EngineModel, GenerateOptions } from "../engine.js";
+import type { ModelStates } from "../../kv-cache/kv-tier.js";
+import type {
+  ChatResult,
+  CompletionRequest,
+  EngineModel,
+  GenerateOptions,
+  ModelCacheReport,
+} from "../engine.js";
 import { SequencePool, type SequenceLease } from "../sequence-pool.js";
 import { DecodeGate } from "./decode-gate.js";
 import { GrammarCache } from "./grammar-cache.js";
 import { PhaseThreads, type PhaseThreadCounts, type PhaseThreadStats } from "./phase-threads.js";
+import {
+  PrefixReuse,
+  type PreparedSequence,
+  type PromptIdentity,
+  type RestorePolicy,
+} from "./prefix-reuse.js";
 import { toChatHistory } from "./to-chat-history.js";
 import { toGbnfSchema } from "./to-gbnf-schema.js";
 import { ToolCallForcing } from "./tool-call-forcing.js";
@@ -39,6 +53,9 @@ export interface LlamaCppModelParts {
   queueLimit: number;
   threads: PhaseThreadCounts;
   sequences: number;
+  /** This model's share of the node's KV state tier; undefined when the tier is off or cannot serve it. */
+  states?: ModelStates;
+  restorePolicy?: RestorePolicy;
 }
 
 export class LlamaCppModel implements EngineModel {
@@ -50,6 +67,7 @@ export class LlamaCppModel implements EngineModel {
   readonly #gate: DecodeGate;
   readonly #threads: PhaseThreadCounts;
   readonly #phaseThreads: PhaseThreads;
+  readonly #reuse: PrefixReuse;
   #embedding: Promise<LlamaEmbeddingContext> | undefined;
 
   constructor(parts: LlamaCppModelParts) {
@@ -63,6 +81,15 @@ export class LlamaCppModel implements EngineModel {
     this.#grammars = new GrammarCache(parts.llama);
     this.#gate = new DecodeGate(this.#context);
     this.#phaseThreads = new PhaseThreads(this.#context, parts.threads, parts.sequences);
+    // Models that cannot reuse a prefix by erasing a tail (recurrent, hybrid, sliding-window attention
+    // without a full cache) need node-llama-cpp's checkpoints, which a restored state does not carry.
+    const restorable = !sequences.some((sequence) => sequence.needsCheckpoints);
+    if (!restorable) parts.states?.drop();
+    this.#reuse = new PrefixReuse(this.#gate, restorable ? parts.states : undefined, parts.restorePolicy);
+  }
+
+  cacheReport(): ModelCacheReport {
+    return this.#reuse.report();
   }
 
   /** Batches per phase and the thread counts llama.cpp last reported (tests, diagnostics). */
@@ -103,7 +130,8 @@ export class LlamaCppModel implements EngineModel {
     const forcing =
       functions && forcedTool ? ToolCallForcing.create(this.#model, this.#wrapper, forcedTool) : null;
 
-    const lease = await this.#acquire(prompt, options.signal);
+    const chain = prefixFingerprints(request);
+    const lease = await this.#acquire(prompt, options.signal, { chain, promptTokens: prompt.length });
     const chat = new LlamaChat({
       contextSequence: lease.sequence,
       chatWrapper: this.#wrapper,
@@ -114,11 +142,18 @@ export class LlamaCppModel implements EngineModel {
     options.onStarted?.(promptUsage(prompt, lease));
     const streamer = new ToolCallStreamer(options.onEvent, () => newId("call_"));
     let completionTokens = 0;
+    const generationStarted = performance.now();
     try {
       const common = {
         ...generationOptions(request, options.signal, maxTokens),
         ...(forcing ? { tokenBias: forcing.tokenBias } : {}),
         onToken: (tokens: Token[]) => {
+          if (completionTokens === 0) {
+            this.#reuse.observePrefill(
+              lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
+              performance.now() - generationStarted,
+            );
+          }
           completionTokens += tokens.length;
         },
         onResponseChunk: (chunk: LlamaChatResponseChunk) => {
@@ -157,13 +192,15 @@ export class LlamaCppModel implements EngineModel {
     } finally {
       chat.dispose({ disposeSequence: false });
       lease.release();
+      // After the response: the first request of a head does not wait for its count.
+      setImmediate(() => this.#learnHead(request, chain[0]));
     }
   }
 
   async complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult> {
     const prompt = this.#completionTokens(request.prompt);
     const maxTokens = this.#maxTokensFor(prompt.length, request.maxTokens);
-    const lease = await this.#acquire(prompt, options.signal);
+    const lease = await this.#acquire(prompt, options.signal, null);
     const completion = new LlamaCompletion({ contextSequence: lease.sequence, autoDisposeSequence: false });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
     options.onStarted?.(promptUsage(prompt, lease));
@@ -219,33 +256,42 @@ export class LlamaCppModel implements EngineModel {
   }
 
   async dispose(): Promise<void> {
+    this.#reuse.drop();
     if (this.#embedding) await (await this.#embedding).dispose();
     await this.#context.dispose();
     await this.#model.dispose();
   }
 
   /**
-   * A pooled sequence holding the longest prefix of `prompt`, with what it holds past that prefix already
-   * dropped (before LlamaChat or LlamaCompletion would), through the decode gate, so a request does not
-   * wait for other generations to end (see DecodeGate). One prompt token is always left to evaluate: the
-   * generator needs a decode to get logits from.
+   * A pooled sequence ready for `prompt`: holding its longest prefix (from the pool or restored from the
+   * KV tier), with the rest dropped (PrefixReuse); `reusedTokens` is what the prompt does not evaluate.
    */
   async #acquire(
     prompt: readonly number[],
     signal: AbortSignal,
-  ): Promise<SequenceLease<LlamaContextSequence>> {
+    identity: PromptIdentity | null,
+  ): Promise<SequenceLease<LlamaContextSequence> & PreparedSequence> {
     const lease = await this.#pool.acquire(prompt, signal);
-    const sequence = lease.sequence;
-    const keep = Math.max(0, Math.min(lease.reusedTokens, prompt.length - 1));
-    if (sequence.nextTokenIndex <= keep) return lease;
     try {
-      await this.#gate.exclusive(sequence, () =>
-        sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]),
-      );
-      return lease;
+      return { ...lease, ...(await this.#reuse.prepare(lease, prompt, identity)) };
     } catch (error) {
       lease.release();
       throw error;
+    }
+  }
+
+  /**
+   * Tokens of a head (tools + leading system message) for the prefix report, counted once per head after
+   * the request it came with is done.
+   */
+  #learnHead(request: CanonicalChatRequest, head: string | undefined): void {
+    if (head === undefined || this.#reuse.knowsHead(head)) return;
+    const [first] = request.messages;
+    const messages = first?.role === "system" ? [first] : [];
+    try {
+      this.#reuse.noteHead(head, this.tokenizeChat({ messages, tools: request.tools }).length);
+    } catch {
+      // A template that cannot render a head alone: the head is simply not reported.
     }
   }
 
