@@ -188,4 +188,26 @@ describe("the gateway's HTTP surface", () => {
     for await (const model of gw.anthropic().models.list({ limit: 2 })) ids.push(model.id);
     expect(ids).toEqual(["only-left", "only-right", "shared", "gpt-4o-mini"]);
   });
+
+  it("lists the request fields a translation dropped or adjusted in x-cortex-warnings", async () => {
+    const body = {
+      model: "shared",
+      max_tokens: 2,
+      tools: [{ type: "web_search_20250305", name: "web_search" }],
+      messages: [{ role: "user", content: "hi" }],
+    };
+    const headers = { "content-type": "application/json", "anthropic-version": "2023-06-01" };
+    const plain = await gw.fetch("/v1/messages", { method: "POST", headers, body: JSON.stringify(body) });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("x-cortex-warnings")).toBe("tools[0]");
+    const streamed = await gw.fetch("/v1/messages", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ ...body, stream: true }),
+    });
+    expect(streamed.headers.get("x-cortex-warnings")).toBe("tools[0]");
+    expect((await collectSse(streamed.body)).at(-1)?.event).toBe("message_stop");
+    const clean = await gw.post("/v1/messages", { ...body, tools: [] }, headers);
+    expect(clean.headers.get("x-cortex-warnings")).toBeNull();
+  });
 });

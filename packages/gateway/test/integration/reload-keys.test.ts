@@ -104,7 +104,10 @@ function exampleKeys(file: string): string[] {
   const keys = new Set<string>();
   let table = "";
   for (const raw of readFileSync(join(repoRoot(), file), "utf8").split("\n")) {
-    const line = raw.replace(/^#\s?/, "").trim();
+    const line = raw
+      .replace(/^#\s?/, "")
+      .replace(/\s+#.*$/, "")
+      .trim();
     const header = /^\[\[?([a-z_.]+)\]\]?$/.exec(line);
     if (header?.[1]) {
       table = header[1];

@@ -1,7 +1,7 @@
 import type {
   Backend,
   CanonicalChatRequest,
-  ChatStreamEvent,
+  ContentDelta,
   FinishReason,
   KvCacheReport,
   PrefixReport,
@@ -63,7 +63,8 @@ export interface LoadOptions extends EstimateOptions {
 
 export interface GenerateOptions {
   signal: AbortSignal;
-  onEvent: (event: ChatStreamEvent) => void;
+  /** Content as it is generated; the neuron places the block boundaries (core's StreamBlocks). */
+  onEvent: (delta: ContentDelta) => void;
   /**
    * The prompt was accepted (it fits), has its sequence, and generation is about to start: a streaming
    * response can send its headers now, so clients see a live stream during long prompt processing, and

@@ -1,5 +1,6 @@
 import {
   SSE_DONE,
+  StreamBlocks,
   TIMING_HEADERS,
   encodeSseData,
   toCortexError,
@@ -57,6 +58,8 @@ export async function runGeneration(
     startSent = true;
     send(promptUsage ? { ...spec.start, usage: promptUsage } : spec.start);
   };
+  // The engine emits content as it comes; the canonical stream gets its block boundaries here.
+  const blocks = new StreamBlocks();
   try {
     const lease = await ctx.manager.acquire(spec.model, disconnect.signal);
     ready = ctx.now();
@@ -71,10 +74,10 @@ export async function runGeneration(
           sse.write(": generating\n\n");
           sendStart(promptUsage);
         },
-        onEvent: (event) => {
+        onEvent: (delta) => {
           firstTokenAt ??= ctx.now();
           sendStart();
-          send(event);
+          for (const event of blocks.push(delta)) send(event);
         },
       });
     } finally {
@@ -90,6 +93,7 @@ export async function runGeneration(
       return spec.encodeResult(result);
     }
     sendStart();
+    for (const event of blocks.close()) send(event);
     send({ type: "finish", finishReason: result.finishReason, ...stopSequenceOf(result) });
     send({ type: "usage", usage: result.usage });
     sse.write(SSE_DONE);

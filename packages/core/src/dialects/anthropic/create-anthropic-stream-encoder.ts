@@ -51,8 +51,9 @@ type OpenBlock =
   | { kind: "tool"; index: number; call: number; json: string };
 
 /**
- * Canonical stream → Anthropic SSE events (API-SPEC §1.6, §3.3), as a state machine that cannot emit an
- * invalid sequence: one message_start first; blocks opened and closed one at a time with contiguous
+ * Canonical stream → Anthropic SSE events, as a state machine that cannot emit an invalid sequence
+ * (docs/api-conformance.md): blocks open and close where the canonical stream says (a stream without
+ * boundaries, or with broken ones, still yields a valid sequence): one message_start first; blocks opened and closed one at a time with contiguous
  * indexes; thinking closed by a signature_delta; tool input only through input_json_delta; no block for
  * empty or whitespace-only text (whitespace is held until real text follows); never a message without
  * blocks; message_delta (stop reason, cumulative usage) then message_stop; or an error event, after which
@@ -254,6 +255,25 @@ export function createAnthropicStreamEncoder(options: AnthropicStreamEncoderOpti
         case "start":
           begin(out, event.usage);
           return out;
+        case "text-start":
+        case "reasoning-start":
+          begin(out);
+          held = undefined;
+          return out;
+        case "text-end":
+        case "reasoning-end": {
+          const streaming = begin(out);
+          const kind = event.type === "text-end" ? "text" : "thinking";
+          if (streaming?.open?.kind === kind) closeOpen(streaming, out);
+          held = undefined;
+          return out;
+        }
+        case "tool-call-end": {
+          const streaming = begin(out);
+          if (streaming?.open?.kind === "tool" && streaming.open.call === event.index)
+            closeOpen(streaming, out);
+          return out;
+        }
         case "text-delta":
           content("text", event.text, out);
           return out;

@@ -132,6 +132,13 @@ export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions): Op
               [PROMPT_USAGE_FIELD]: encodeOpenAIUsage(event.usage),
             }),
           ];
+        // OpenAI chunks carry no block boundaries: a delta's kind says it all.
+        case "text-start":
+        case "text-end":
+        case "reasoning-start":
+        case "reasoning-end":
+        case "tool-call-end":
+          return [];
         case "text-delta":
           return event.text === "" ? [] : withRole([chunk({ content: event.text })]);
         case "reasoning-delta":

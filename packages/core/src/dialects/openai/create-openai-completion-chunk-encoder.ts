@@ -77,9 +77,14 @@ export function createOpenAICompletionChunkEncoder(
           return [{ error: openAIErrorObject({ message: event.message, code: event.code, status }) }];
         }
         case "start":
+        case "text-start":
+        case "text-end":
+        case "reasoning-start":
         case "reasoning-delta":
+        case "reasoning-end":
         case "tool-call-start":
         case "tool-call-delta":
+        case "tool-call-end":
           return [];
         default: {
           const unknown: never = event;

@@ -1,4 +1,4 @@
-import type { ChatStreamEvent } from "../../canonical/chat-stream-event.js";
+import { StreamBlocks, type ChatStreamEvent, type ContentDelta } from "../../canonical/chat-stream-event.js";
 import type { Usage } from "../../canonical/chat-response.js";
 import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
 import { decodeOpenAIError } from "./decode-openai-error.js";
@@ -15,7 +15,7 @@ export interface OpenAIStreamDecoder {
 }
 
 /**
- * Backend `chat.completion.chunk`s → the canonical stream (`start`, deltas, `finish`, `usage`), robust to
+ * Backend `chat.completion.chunk`s → the canonical stream (`start`, blocks, `finish`, `usage`), robust to
  * what OpenAI-compatible servers actually send: role-only first chunks, `content:""`/`null`, `usage:null`
  * on every chunk, usage chunks with `choices` empty/null/missing, reasoning as `reasoning_content` or
  * `reasoning`, vLLM's `stop_reason`, `{error}` chunks, and streams that end without a finish_reason.
@@ -30,6 +30,11 @@ export function createOpenAIStreamDecoder(): OpenAIStreamDecoder {
   let usage: Usage | undefined;
   let usageSent = false;
   const tools = new OpenAIToolCallAssembler((index) => fallbackToolCallId(start?.id ?? "", index));
+  // OpenAI chunks have no block boundaries: this is the one place they are placed.
+  const blocks = new StreamBlocks();
+  const content = (events: ChatStreamEvent[], deltas: readonly ContentDelta[]): void => {
+    for (const delta of deltas) events.push(...blocks.push(delta));
+  };
 
   const sendUsage = (events: ChatStreamEvent[]): void => {
     if (!finished || usageSent || !usage) return;
@@ -39,7 +44,8 @@ export function createOpenAIStreamDecoder(): OpenAIStreamDecoder {
 
   return {
     push(chunk) {
-      if (ended || typeof chunk !== "object" || chunk === null) return [];
+      // Usage is the stream's last event: what a backend sends after it changes nothing.
+      if (ended || usageSent || typeof chunk !== "object" || chunk === null) return [];
       const record = chunk as Record<string, unknown>;
       if (record["error"] !== undefined || record["object"] === "error") {
         ended = true;
@@ -62,15 +68,16 @@ export function createOpenAIStreamDecoder(): OpenAIStreamDecoder {
       if (choice && !finished) {
         const delta = asRecord(choice["delta"]) ?? {};
         const reasoning = nonEmpty(delta["reasoning_content"]) ?? nonEmpty(delta["reasoning"]);
-        if (reasoning !== undefined) events.push({ type: "reasoning-delta", text: reasoning });
-        const content = nonEmpty(delta["content"]);
-        if (content !== undefined) events.push({ type: "text-delta", text: content });
-        if (reasoning !== undefined || content !== undefined) sawContent = true;
+        if (reasoning !== undefined) content(events, [{ type: "reasoning-delta", text: reasoning }]);
+        const text = nonEmpty(delta["content"]);
+        if (text !== undefined) content(events, [{ type: "text-delta", text }]);
+        if (reasoning !== undefined || text !== undefined) sawContent = true;
         if (Array.isArray(delta["tool_calls"]))
-          for (const fragment of delta["tool_calls"]) events.push(...tools.push(fragment));
+          for (const fragment of delta["tool_calls"]) content(events, tools.push(fragment));
         const finishReason = choice["finish_reason"];
         if (typeof finishReason === "string") {
-          events.push(...tools.flush(), finish(finishReason, choice["stop_reason"], tools.started > 0));
+          content(events, tools.flush());
+          events.push(...blocks.close(), finish(finishReason, choice["stop_reason"], tools.started > 0));
           finished = true;
         }
       }
@@ -86,7 +93,8 @@ export function createOpenAIStreamDecoder(): OpenAIStreamDecoder {
         return [{ type: "error", code: "upstream_error", message: "upstream stream ended before any data" }];
       const events: ChatStreamEvent[] = [];
       if (!finished) {
-        events.push(...tools.flush());
+        content(events, tools.flush());
+        events.push(...blocks.close());
         if (!sawContent && tools.started === 0) {
           return [
             ...events,

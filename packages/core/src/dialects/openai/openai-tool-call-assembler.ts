@@ -1,4 +1,4 @@
-import type { ChatStreamEvent } from "../../canonical/chat-stream-event.js";
+import type { ContentDelta } from "../../canonical/chat-stream-event.js";
 import { JsonValueTracker } from "../shared/json-value-tracker.js";
 
 interface BackendCall {
@@ -36,7 +36,7 @@ export class OpenAIToolCallAssembler {
     return this.#started;
   }
 
-  push(fragment: unknown): ChatStreamEvent[] {
+  push(fragment: unknown): ContentDelta[] {
     if (typeof fragment !== "object" || fragment === null) return [];
     const record = fragment as Record<string, unknown>;
     const fn =
@@ -49,7 +49,7 @@ export class OpenAIToolCallAssembler {
     const text =
       typeof args === "string" ? args : typeof args === "object" && args !== null ? JSON.stringify(args) : "";
 
-    const events: ChatStreamEvent[] = [];
+    const events: ContentDelta[] = [];
     if (call.index === undefined) call.buffered += text;
     else this.#delta(call, text, events);
     this.#startReady(events);
@@ -57,8 +57,8 @@ export class OpenAIToolCallAssembler {
   }
 
   /** Starts every call still waiting (end of stream): a late name is better than a lost call. */
-  flush(): ChatStreamEvent[] {
-    const events: ChatStreamEvent[] = [];
+  flush(): ContentDelta[] {
+    const events: ContentDelta[] = [];
     for (const call of this.#calls) if (call.index === undefined) this.#start(call, events);
     return events;
   }
@@ -85,7 +85,7 @@ export class OpenAIToolCallAssembler {
     return call;
   }
 
-  #startReady(events: ChatStreamEvent[]): void {
+  #startReady(events: ContentDelta[]): void {
     for (;;) {
       if (this.#live && !this.#live.tracker.complete) return;
       const next = this.#calls.find((call) => call.index === undefined);
@@ -94,7 +94,7 @@ export class OpenAIToolCallAssembler {
     }
   }
 
-  #start(call: BackendCall, events: ChatStreamEvent[]): void {
+  #start(call: BackendCall, events: ContentDelta[]): void {
     const index = this.#started++;
     call.index = index;
     events.push({
@@ -109,7 +109,7 @@ export class OpenAIToolCallAssembler {
     this.#delta(call, buffered, events);
   }
 
-  #delta(call: BackendCall, text: string, events: ChatStreamEvent[]): void {
+  #delta(call: BackendCall, text: string, events: ContentDelta[]): void {
     if (text === "" || call.index === undefined) return;
     call.tracker.push(text);
     events.push({ type: "tool-call-delta", index: call.index, argumentsDelta: text });

@@ -89,6 +89,8 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
   let phase: Phase = "idle";
   let sequence = 0;
   let open: OpenItem | undefined;
+  /** The open item's block has ended (see push). */
+  let blockEnded = false;
   let held: { kind: "message" | "reasoning"; text: string } | undefined;
   const output: ResponsesOutputItem[] = [];
   const startedCalls = new Set<number>();
@@ -331,6 +333,10 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
       if (phase === "ended") return [];
       if (event.type === "error") return fail({ code: errorCode(event.code), message: event.message });
       const out: ResponsesEvent[] = [];
+      // A block's end closes its item when the next event comes: if that is a `finish` for the token
+      // limit, the item is the one cut, and closes as incomplete.
+      if (blockEnded && event.type !== "finish") close(out, "completed");
+      blockEnded = false;
       if (phase === "finishing") {
         if (event.type !== "usage") return [];
         usage = event.usage;
@@ -338,7 +344,17 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
       }
       switch (event.type) {
         case "start":
+        case "text-start":
+        case "reasoning-start":
           begin(out);
+          return out;
+        case "text-end":
+        case "reasoning-end":
+          if (open?.kind === (event.type === "text-end" ? "message" : "reasoning")) blockEnded = true;
+          held = undefined;
+          return out;
+        case "tool-call-end":
+          if (open?.kind === "tool" && open.call === event.index) blockEnded = true;
           return out;
         case "text-delta":
           content("message", event.text, out);

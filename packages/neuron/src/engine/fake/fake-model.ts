@@ -1,7 +1,7 @@
 import {
   CortexError,
   type CanonicalChatRequest,
-  type ChatStreamEvent,
+  type ContentDelta,
   type FinishReason,
   type ToolCall,
 } from "@cortex/core";
@@ -161,7 +161,7 @@ export class FakeModel implements EngineModel {
     limit: number,
     stop: readonly string[],
     signal: AbortSignal,
-    onEvent: (event: ChatStreamEvent) => void,
+    onEvent: (event: ContentDelta) => void,
   ): Promise<Output> {
     const words = this.knobs.text === null ? null : fakeWords(this.knobs.text);
     const filter = new StopSequenceFilter(stop, (text) => onEvent({ type: "text-delta", text }));
@@ -195,7 +195,7 @@ export class FakeModel implements EngineModel {
   async #toolCall(
     name: string,
     signal: AbortSignal,
-    onEvent: (event: ChatStreamEvent) => void,
+    onEvent: (event: ContentDelta) => void,
   ): Promise<Output> {
     const call: ToolCall = { id: `call_fake_${this.#callIds++}`, name, arguments: "" };
     await this.#nextToken(0, signal);

@@ -1,4 +1,4 @@
-import type { ChatStreamEvent, ToolCall } from "@cortex/core";
+import type { ContentDelta, ToolCall } from "@cortex/core";
 
 interface StreamedCall {
   index: number;
@@ -26,10 +26,10 @@ interface FinalCall {
  */
 export class ToolCallStreamer {
   readonly #calls = new Map<number, StreamedCall>();
-  readonly #emit: (event: ChatStreamEvent) => void;
+  readonly #emit: (event: ContentDelta) => void;
   readonly #newId: () => string;
 
-  constructor(emit: (event: ChatStreamEvent) => void, newId: () => string) {
+  constructor(emit: (event: ContentDelta) => void, newId: () => string) {
     this.#emit = emit;
     this.#newId = newId;
   }
