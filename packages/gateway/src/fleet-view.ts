@@ -1,6 +1,6 @@
 import type { NodeView } from "./cluster/node-view.js";
-import type { DecisionLog } from "./routing/decision-log.js";
-import type { Scheduler } from "./routing/scheduler.js";
+import type { DecisionLog } from "./scheduler/decision-log.js";
+import type { Scheduler } from "./scheduler/scheduler.js";
 
 export type FleetDescription = ReturnType<typeof describeFleet>;
 

@@ -20,8 +20,8 @@ import { buildGatewayApp, type GatewayRoute } from "./http/gateway-app.js";
 import type { GatewayContext } from "./http/gateway-context.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { ResponseStore } from "./responses/response-store.js";
-import { DecisionLog } from "./routing/decision-log.js";
-import { Scheduler, type SchedulerEffects } from "./routing/scheduler.js";
+import { DecisionLog } from "./scheduler/decision-log.js";
+import { Scheduler, type SchedulerEffects } from "./scheduler/scheduler.js";
 import { GatewayRuntime } from "./runtime/gateway-runtime.js";
 
 export interface StartGatewayOptions {

@@ -1,5 +1,5 @@
 import type { GatewayContext } from "../http/gateway-context.js";
-import type { Decision } from "../routing/decision-log.js";
+import type { Decision } from "../scheduler/decision-log.js";
 import { RateHistory, type RateSeries } from "./rate-history.js";
 
 /** Everything the page draws, sent on connect and then every tick. */

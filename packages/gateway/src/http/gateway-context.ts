@@ -3,9 +3,9 @@ import type { Registry } from "prom-client";
 import type { CatalogEntry } from "../catalog/model-catalog.js";
 import type { FleetDescription } from "../fleet-view.js";
 import type { PipelineServices } from "../pipeline/pipeline.js";
-import type { DecisionLog } from "../routing/decision-log.js";
+import type { DecisionLog } from "../scheduler/decision-log.js";
 import type { ResponseStore } from "../responses/response-store.js";
-import type { Scheduler } from "../routing/scheduler.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
 import type { GatewayRuntime } from "../runtime/gateway-runtime.js";
 
 /** What the gateway's handlers need, wired once in start-gateway.ts. */

@@ -1,7 +1,7 @@
 import { isCortexError, toCortexError, type CortexError } from "@cortex/core";
 import type { Cancellation } from "../cancellation.js";
 import type { NeuronClient, NeuronResponse } from "../cluster/neuron-client.js";
-import type { Route } from "../routing/scheduler.js";
+import type { Route } from "../scheduler/scheduler.js";
 import type { UpstreamCall } from "./exchange.js";
 
 export type UpstreamFailure = "connect" | "timeout" | "status" | "stream";

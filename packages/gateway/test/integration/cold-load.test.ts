@@ -10,7 +10,10 @@ beforeAll(async () => {
   node = await startFakeNeuron({
     name: "n1",
     memoryTotal: 100 * MiB,
-    models: [{ id: "cold", memory: 10 * MiB }],
+    models: [
+      { id: "cold", memory: 10 * MiB },
+      { id: "operated", memory: 10 * MiB },
+    ],
   });
   cleanups.add(() => node.close());
   gw = await startTestGateway({ neurons: [{ name: "n1", url: node.url }] });
@@ -47,5 +50,22 @@ describe("cold loads", () => {
     // Loaded now: a third request neither loads nor waits.
     await ask("three");
     expect(node.stats().loadRequests.cold).toBe(1);
+  });
+
+  it("makes an operator's load and a request's for the same model one load", async () => {
+    node.set({ holdLoads: true });
+    const loaded = gw.post("/admin/models/load", { model: "operated" });
+    await node.waitFor(() => node.stats().loadRequests.operated === 1);
+    const answer = gw.openai().chat.completions.create({
+      model: "operated",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 1,
+    });
+    expect((await gw.get("/health")).status).toBe(200);
+    node.set({ holdLoads: false });
+
+    expect((await loaded).status).toBe(200);
+    expect((await answer).choices[0]?.message.content).toBe("tok0");
+    expect(node.stats()).toMatchObject({ loads: { operated: 1 }, loadRequests: { operated: 1 } });
   });
 });

@@ -227,6 +227,40 @@ describe("a node that stops answering", () => {
     expect(await gw.metric("cortex_upstream_errors_total", { node: "a-first", kind: "connect" })).toBe(1);
   });
 
+  it("loads a cold model on another node when the node it picked has just been killed (issue 11 finding 2)", async () => {
+    const doomed = await spawnFakeNeuron({
+      name: "a-doomed",
+      memoryTotal: 100 * MiB,
+      models: [{ id: "m", memory: 10 * MiB }],
+    });
+    cleanups.add(() => doomed.stop("SIGKILL"));
+    const spare = await fake("b-spare", false);
+    // No polls after the first: the gateway still believes a-doomed is up, and prefers it.
+    const gw = await gateway({
+      neurons: [
+        { name: "a-doomed", url: doomed.url },
+        { name: "b-spare", url: spare.url },
+      ],
+      fleet: { poll_interval: "1h" },
+      models: `[[models]]\nid = "m"\npreferred_nodes = ["a-doomed"]\n`,
+    });
+    await doomed.stop("SIGKILL");
+
+    const { data: answer, response } = await gw
+      .openai()
+      .chat.completions.create({ model: "m", messages: hello, max_tokens: 2 })
+      .withResponse();
+    expect(answer.choices[0]?.message.content).toBe("tok0 tok1");
+    expect(response.headers.get("x-cortex-node")).toBe("b-spare");
+    expect(spare.stats().loads.m).toBe(1);
+    const decisions = await gw.decisions();
+    expect(decisions.map((decision) => [decision.kind, decision.node])).toEqual([
+      ["load", "a-doomed"],
+      ["load_failed", "a-doomed"],
+      ["load", "b-spare"],
+    ]);
+  });
+
   it("drops a killed node's models from /v1/models once it is down and serves them elsewhere", async () => {
     const crashy = await spawnFakeNeuron({
       name: "crashy",

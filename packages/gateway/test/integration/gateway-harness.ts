@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import { pino } from "pino";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { CatalogEntry } from "../../src/catalog/model-catalog.js";
-import type { Decision } from "../../src/routing/decision-log.js";
+import type { Decision } from "../../src/scheduler/decision-log.js";
 import { startGateway, type RunningGateway } from "../../src/start-gateway.js";
 import { readMetric, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
 

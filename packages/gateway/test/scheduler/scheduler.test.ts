@@ -1,8 +1,8 @@
 import { CortexError, type NeuronModel } from "@cortex/core";
 import { describe, expect, it, vi } from "vitest";
 import { Cancellation } from "../../src/cancellation.js";
-import { DecisionLog } from "../../src/routing/decision-log.js";
-import { Scheduler, type SchedulerEffects } from "../../src/routing/scheduler.js";
+import { DecisionLog } from "../../src/scheduler/decision-log.js";
+import { Scheduler, type SchedulerEffects } from "../../src/scheduler/scheduler.js";
 import type { ModelPlacementProfile } from "../../src/runtime/gateway-runtime.js";
 import type { NodeReport } from "../../src/routing/to-node-snapshot.js";
 

@@ -1,4 +1,5 @@
-export type DecisionKind = "load" | "evict" | "wait" | "no_fit" | "defrag" | "pin" | "unpin" | "unload";
+export type DecisionKind =
+  "load" | "load_failed" | "evict" | "wait" | "no_fit" | "defrag" | "pin" | "unpin" | "unload";
 
 export interface Decision {
   /** Epoch ms. */
@@ -36,3 +37,12 @@ export class DecisionLog {
     return () => this.#listeners.delete(listener);
   }
 }
+
+/** Records one decision, stamped with the scheduler's clock: what every part of the scheduler calls. */
+export type Decide = (
+  kind: DecisionKind,
+  model: string,
+  node: string | null,
+  requestId: string | null,
+  message: string,
+) => void;

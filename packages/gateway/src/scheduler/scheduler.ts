@@ -1,0 +1,114 @@
+import type { FleetSnapshot } from "../routing/fleet-snapshot.js";
+import type { NodeReport } from "../routing/to-node-snapshot.js";
+import { ColdLoads, type SchedulerEffects } from "./cold-loads.js";
+import type { Decide, DecisionLog } from "./decision-log.js";
+import { Defrag } from "./defrag.js";
+import { FleetOperations, PinStore } from "./fleet-operations.js";
+import { Router, type Route, type RouteContext, type SchedulerConfig } from "./router.js";
+
+export type { SchedulerEffects } from "./cold-loads.js";
+export type { Route, RouteContext, SchedulerConfig } from "./router.js";
+
+export interface SchedulerOptions {
+  effects: SchedulerEffects;
+  reports: () => readonly NodeReport[];
+  /** The current runtime: swapped whole on a reload, so nothing here is captured. */
+  config: () => SchedulerConfig;
+  decisions: DecisionLog;
+  now: () => number;
+  onError: (message: string, error: unknown) => void;
+}
+
+/**
+ * The only thing that changes where models live, as the gateway sees it: routing and leases (Router),
+ * cold-load coalescing and placement execution (ColdLoads), operator actions and pins
+ * (FleetOperations), re-packing (Defrag), each decision recorded once in the DecisionLog. The policies
+ * they execute are pure functions of a fleet snapshot (`routing/`).
+ */
+export class Scheduler {
+  readonly #router: Router;
+  readonly #coldLoads: ColdLoads;
+  readonly #operations: FleetOperations;
+  readonly #defrag: Defrag;
+
+  constructor(options: SchedulerOptions) {
+    const { effects, decisions, now } = options;
+    const decide: Decide = (kind, model, node, requestId, message) =>
+      decisions.record({ at: now(), kind, model, node, requestId, message });
+    const pins = new PinStore();
+    this.#router = new Router({
+      reports: options.reports,
+      config: options.config,
+      pins,
+      coldLoads: () => this.#coldLoads,
+      now,
+    });
+    this.#defrag = new Defrag({
+      effects,
+      snapshot: () => this.#router.snapshot(),
+      drain: (node, modelId) => this.#router.drain(node, modelId),
+      config: options.config,
+      decide,
+      onError: options.onError,
+    });
+    this.#coldLoads = new ColdLoads({
+      effects,
+      snapshot: (exclude) => this.#router.snapshot(exclude),
+      config: options.config,
+      decide,
+      onEvictionCycle: (request) => this.#defrag.evictionCycle(request),
+    });
+    this.#operations = new FleetOperations({
+      router: this.#router,
+      coldLoads: this.#coldLoads,
+      effects,
+      pins,
+      decide,
+    });
+  }
+
+  route(modelId: string, context: RouteContext): Promise<Route> {
+    return this.#router.route(modelId, context);
+  }
+
+  snapshot(exclude?: ReadonlySet<string>, onlyModel?: string): FleetSnapshot {
+    return this.#router.snapshot(exclude, onlyModel);
+  }
+
+  localInFlight(): { node: string; model: string; count: number }[] {
+    return this.#router.localInFlight();
+  }
+
+  isPinned(modelId: string): boolean {
+    return this.#router.isPinned(modelId);
+  }
+
+  load(modelId: string, node: string | undefined, requestId: string, signal: AbortSignal): Promise<void> {
+    return this.#operations.load(modelId, node, requestId, signal);
+  }
+
+  unload(
+    modelId: string,
+    node: string | undefined,
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    return this.#operations.unload(modelId, node, requestId, signal);
+  }
+
+  setPinned(modelId: string, pinned: boolean, requestId: string): void {
+    this.#operations.setPinned(modelId, pinned, requestId);
+  }
+
+  defragNow(): Promise<number> {
+    return this.#defrag.run();
+  }
+
+  get evictionCycles(): number {
+    return this.#defrag.evictionCycles;
+  }
+
+  get defragRuns(): number {
+    return this.#defrag.runs;
+  }
+}
