@@ -56,6 +56,13 @@ export const NeuronModelSchema = z.object({
   kv_cache: KvCacheReportSchema.optional(),
   /** Prefixes this node serves fast for the model while it is loaded (docs/architecture.md). */
   prefixes: PrefixReportSchema.optional(),
+  /**
+   * Sequences (parallel requests) the model has or will have once loaded. A gateway holds requests
+   * beyond them in its own priority queue; absent (older neurons), it sends them on and the node queues.
+   */
+  sequences: z.number().int().positive().optional(),
+  /** Measured prompt evaluation speed of the loaded model (median of recent requests); null before any. */
+  prefill_tokens_per_s: z.number().nonnegative().nullable().optional(),
 });
 export type NeuronModel = z.infer<typeof NeuronModelSchema>;
 

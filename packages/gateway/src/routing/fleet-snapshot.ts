@@ -26,6 +26,18 @@ export interface ModelOnNode {
   readonly priority: number;
   /** Whether the model's profile lets it run on this node; defrag only moves models where allowed. */
   readonly allowed: boolean;
+  /** Sequences it has there (parallel requests); null when the node does not say (it queues itself). */
+  readonly slots: number | null;
+  /** Prefixes the node serves fast for it, by fingerprint (docs/architecture.md); null: not reported. */
+  readonly prefixes: ReadonlyMap<string, HeldPrefix> | null;
+  /** Measured prompt evaluation speed there (ms per token); null before a measurement. */
+  readonly prefillMsPerToken: number | null;
+}
+
+/** A prefix a node holds: the prompt tokens behind a fingerprint, and where the fastest copy is. */
+export interface HeldPrefix {
+  readonly tokens: number;
+  readonly where: "sequence" | "ram" | "disk";
 }
 
 export interface NodeMemory {

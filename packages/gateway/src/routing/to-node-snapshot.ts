@@ -1,5 +1,5 @@
 import type { NeuronInfo, NeuronModel } from "@cortex/core";
-import type { NodeHealth, NodeSnapshot } from "./fleet-snapshot.js";
+import type { HeldPrefix, NodeHealth, NodeSnapshot } from "./fleet-snapshot.js";
 
 /** What the gateway's profiles (models.toml, runtime pins) say about one model. */
 export interface ModelPolicy {
@@ -47,8 +47,19 @@ export function toNodeSnapshot(report: NodeReport, policyOf: (modelId: string) =
             pinned: policy.pinned,
             priority: policy.priority,
             allowed: policy.allowedNodes?.includes(report.name) ?? true,
+            slots: model.sequences ?? null,
+            prefixes: model.prefixes ? heldPrefixes(model.prefixes.prefixes) : null,
+            prefillMsPerToken: model.prefill_tokens_per_s ? 1000 / model.prefill_tokens_per_s : null,
           });
         }),
     ),
   });
+}
+
+/** Built once per report (the snapshot is cached per report), looked up per request. */
+function heldPrefixes(prefixes: readonly { fp: string; tokens: number; where: HeldPrefix["where"] }[]) {
+  const held = new Map<string, HeldPrefix>();
+  // Most recently used first: an earlier entry of the same fingerprint is the fresher one.
+  for (const { fp, tokens, where } of prefixes) if (!held.has(fp)) held.set(fp, { tokens, where });
+  return held;
 }

@@ -24,6 +24,9 @@ export function model(id: string, overrides: Partial<ModelOnNode> = {}): ModelOn
     pinned: false,
     priority: 0,
     allowed: true,
+    slots: null,
+    prefixes: null,
+    prefillMsPerToken: null,
     ...overrides,
   };
 }

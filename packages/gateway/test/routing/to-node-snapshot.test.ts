@@ -56,6 +56,9 @@ describe("toNodeSnapshot", () => {
           pinned: true,
           priority: 7,
           allowed: true,
+          slots: null,
+          prefixes: null,
+          prefillMsPerToken: null,
         },
         expect.objectContaining({ id: "elsewhere", state: "unloaded", allowed: false }),
         expect.objectContaining({ id: "here", priority: 1, allowed: true }),
@@ -63,6 +66,36 @@ describe("toNodeSnapshot", () => {
     });
     expect(Object.isFrozen(snapshot)).toBe(true);
     expect(Object.isFrozen(snapshot.models[0])).toBe(true);
+  });
+
+  it("reads the model's sequences, prefill speed and the prefixes it holds, freshest copy first", () => {
+    const [entry] = toNodeSnapshot(
+      {
+        name: "beast",
+        state: "up",
+        info: { memory },
+        models: [
+          neuronModel("m", {
+            sequences: 4,
+            prefill_tokens_per_s: 2000,
+            prefixes: {
+              scheme: "cortex-msg-v1",
+              prefixes: [
+                { fp: "00000000000000aa", tokens: 8000, where: "sequence" },
+                { fp: "00000000000000bb", tokens: 300, where: "disk" },
+                { fp: "00000000000000aa", tokens: 7000, where: "ram" },
+              ],
+            },
+          }),
+        ],
+      },
+      policyOf,
+    ).models;
+    expect(entry).toMatchObject({ slots: 4, prefillMsPerToken: 0.5 });
+    expect([...(entry?.prefixes ?? [])]).toEqual([
+      ["00000000000000aa", { tokens: 8000, where: "sequence" }],
+      ["00000000000000bb", { tokens: 300, where: "disk" }],
+    ]);
   });
 
   it("reports no memory and no models for a node that never answered", () => {

@@ -102,6 +102,8 @@ export interface CompletionRequest {
 export interface ModelCacheReport {
   kv_cache?: KvCacheReport;
   prefixes: PrefixReport;
+  /** Measured prompt evaluation speed; null before any measurement. */
+  prefill_tokens_per_s?: number | null;
 }
 
 export interface EngineModel {

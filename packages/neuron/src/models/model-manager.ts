@@ -350,6 +350,7 @@ export class ModelManager {
       in_flight: slot.inFlight,
       queued: loaded ? loaded.queued : 0,
       error: inspection.ok ? slot.error : inspection.reason,
+      sequences: entry.settings.parallel,
       ...loaded?.cacheReport?.(),
     };
   }

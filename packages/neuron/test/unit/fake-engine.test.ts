@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CortexError, type ChatStreamEvent } from "@cortex/core";
+import { CortexError, prefixFingerprints, type CanonicalMessage, type ChatStreamEvent } from "@cortex/core";
 import { describe, expect, it } from "vitest";
 import type { GenerateOptions, LoadOptions } from "../../src/engine/engine.js";
 import { FakeEngine } from "../../src/engine/fake/fake-engine.js";
@@ -315,6 +315,53 @@ describe("FakeEngine", () => {
       expect(vectors.map((vector) => vector.length)).toEqual([8, 8, 8]);
       expect(vectors[0]).toEqual(vectors[2]);
       expect(vectors[0]).not.toEqual(vectors[1]);
+    });
+  });
+
+  describe("prefix cache model", () => {
+    const words = (prefix: string, n: number): string =>
+      Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(" ");
+    const turn = (session: string, replies: number) => {
+      const messages: CanonicalMessage[] = [userMessage(words(session, 50))];
+      for (let i = 0; i < replies; i++) {
+        messages.push({
+          role: "assistant",
+          content: words("tok", 4).replace(/[a-z]+/g, "tok"),
+          toolCalls: [],
+        });
+        messages.push(userMessage(`${session} turn ${i + 1}`));
+      }
+      return chatRequest({ messages, maxTokens: 4 });
+    };
+    const usageOf = async (model: FakeModel, request: ReturnType<typeof turn>) =>
+      (await model.chat(request, collect().options)).usage;
+
+    it("reports the deepest fingerprint of what each sequence holds, and a returning turn reuses it", async () => {
+      const { model } = await loaded({ prefillMsPerToken: 0.01 }, { load: { sequences: 1 } });
+      const first = turn("s", 0);
+      expect((await usageOf(model, first)).cachedPromptTokens).toBe(0);
+      const report = model.cacheReport();
+      expect(report.prefixes.prefixes).toEqual([
+        { fp: prefixFingerprints(first).at(-1), tokens: 50, where: "sequence" },
+      ]);
+      expect(report.prefill_tokens_per_s).toBe(100_000);
+      // The sequence holds the prompt and the reply ("tok0 … tok3"), which the next turn starts with.
+      const second = turn("s", 1);
+      expect(await usageOf(model, second)).toMatchObject({ promptTokens: 57, cachedPromptTokens: 54 });
+    });
+
+    it("saves an overwritten conversation to the tier and restores it when the session returns", async () => {
+      const { model } = await loaded({ kvTierEntries: 1 }, { load: { sequences: 1 } });
+      await usageOf(model, turn("a", 0));
+      await usageOf(model, turn("b", 0));
+      expect(model.cacheReport().prefixes.prefixes.map((entry) => entry.where)).toEqual(["sequence", "ram"]);
+      expect((await usageOf(model, turn("a", 1))).cachedPromptTokens).toBe(54);
+      expect(model.cacheReport().kv_cache).toMatchObject({ hits: 1, entries: 1 });
+      // Without a tier, the overwritten conversation is gone.
+      const { model: bare } = await loaded({}, { load: { sequences: 1 } });
+      await usageOf(bare, turn("a", 0));
+      await usageOf(bare, turn("b", 0));
+      expect((await usageOf(bare, turn("a", 1))).cachedPromptTokens).toBe(0);
     });
   });
 });

@@ -16,6 +16,12 @@ export const FakeModelKnobsSchema = z.object({
   /** A load fails with this message (as a plain Error, like node-llama-cpp's own load failures). */
   failLoad: z.string().nullable().default(null),
   tokenDelayMs: z.number().nonnegative().default(0),
+  /** Prompt evaluation time per token not found in a sequence or the KV tier (one prompt at a time). */
+  prefillMsPerToken: z.number().nonnegative().default(0),
+  /** Saved sequence states kept per loaded model (the KV tier, in entries); 0 = no tier. */
+  kvTierEntries: z.number().int().nonnegative().default(0),
+  /** Time per token to restore a saved state from the tier. */
+  restoreMsPerToken: z.number().nonnegative().default(0),
   /** After this many tokens, generation hangs until its signal aborts. */
   stallAfterTokens: z.number().int().nonnegative().nullable().default(null),
   /** The reply, one token per word; without it the model says "tok0 tok1 …" until max tokens. */

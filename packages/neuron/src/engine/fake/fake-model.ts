@@ -1,14 +1,22 @@
 import {
   CortexError,
+  prefixFingerprints,
   type CanonicalChatRequest,
   type ContentDelta,
   type FinishReason,
   type ToolCall,
 } from "@cortex/core";
-import type { ChatResult, CompletionRequest, EngineModel, GenerateOptions } from "../engine.js";
+import type {
+  ChatResult,
+  CompletionRequest,
+  EngineModel,
+  GenerateOptions,
+  ModelCacheReport,
+} from "../engine.js";
 import { SequencePool } from "../sequence-pool.js";
 import { abortableDelay, untilAborted } from "./abortable-delay.js";
 import type { FakeModelKnobs } from "./fake-model-knobs.js";
+import { FakePrefixCache, type FakeSequence } from "./fake-prefix-cache.js";
 import { fakeEmbedding, fakeTokenIds, fakeWords, messagesText } from "./fake-tokens.js";
 import { StopSequenceFilter } from "./stop-sequence-filter.js";
 
@@ -17,10 +25,6 @@ export interface FakeModelOptions {
   sequences: number;
   queueLimit: number;
   onDispose: (model: FakeModel, busySequences: number) => void;
-}
-
-interface FakeSequence {
-  tokens: number[];
 }
 
 /** What the real engine gives max_tokens when a request does not say; small so fake tests stay fast. */
@@ -39,15 +43,28 @@ export class FakeModel implements EngineModel {
   readonly #sequences: number;
   readonly #disposal = new AbortController();
   readonly #onDispose: FakeModelOptions["onDispose"];
+  readonly #cache: FakePrefixCache;
   #callIds = 0;
 
   constructor(knobs: FakeModelKnobs, options: FakeModelOptions) {
     this.knobs = knobs;
     this.contextSize = options.contextSize;
     this.#sequences = options.sequences;
-    const sequences = Array.from({ length: options.sequences }, (): FakeSequence => ({ tokens: [] }));
+    const sequences = Array.from({ length: options.sequences }, (): FakeSequence => ({
+      tokens: [],
+      meta: null,
+    }));
     this.#pool = new SequencePool(sequences, (sequence) => sequence.tokens, options.queueLimit);
     this.#onDispose = options.onDispose;
+    this.#cache = new FakePrefixCache({
+      entries: knobs.kvTierEntries,
+      prefillMsPerToken: knobs.prefillMsPerToken,
+      restoreMsPerToken: knobs.restoreMsPerToken,
+    });
+  }
+
+  cacheReport(): ModelCacheReport {
+    return this.#cache.report();
   }
 
   get memoryUsage(): number {
@@ -77,7 +94,8 @@ export class FakeModel implements EngineModel {
 
   async chat(request: CanonicalChatRequest, options: GenerateOptions): Promise<ChatResult> {
     const tool = this.#forcedTool(request, options.forceToolCall);
-    return this.#generate(this.tokenizeChat(request), request.maxTokens, request.stop, tool, options);
+    const chain = prefixFingerprints(request);
+    return this.#generate(this.tokenizeChat(request), request.maxTokens, request.stop, tool, options, chain);
   }
 
   async complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult> {
@@ -120,6 +138,7 @@ export class FakeModel implements EngineModel {
     stop: readonly string[],
     tool: string | undefined,
     options: GenerateOptions,
+    chain: readonly string[] = [],
   ): Promise<ChatResult> {
     this.#assertUsable();
     if (prompt.length > this.contextSize) {
@@ -131,13 +150,11 @@ export class FakeModel implements EngineModel {
     }
     const signal = AbortSignal.any([options.signal, this.#disposal.signal]);
     const lease = await this.#pool.acquire(prompt, signal);
-    const promptUsage = {
-      promptTokens: prompt.length,
-      completionTokens: 0,
-      cachedPromptTokens: lease.reusedTokens,
-    };
     try {
+      const reused = await this.#cache.prepare(lease.sequence, lease.reusedTokens, prompt, chain, signal);
+      const promptUsage = { promptTokens: prompt.length, completionTokens: 0, cachedPromptTokens: reused };
       options.onStarted?.(promptUsage);
+      await this.#cache.prefill(prompt.length - reused, signal);
       const limit = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - prompt.length);
       const output =
         tool === undefined
@@ -150,7 +167,7 @@ export class FakeModel implements EngineModel {
         finishReason: output.finishReason,
         ...(output.stopSequence === undefined ? {} : { stopSequence: output.stopSequence }),
         usage: { ...promptUsage, completionTokens: output.tokens },
-        evaluatedPromptTokens: prompt.length - lease.reusedTokens,
+        evaluatedPromptTokens: prompt.length - reused,
       };
     } finally {
       lease.release();

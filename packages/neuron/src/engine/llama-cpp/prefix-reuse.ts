@@ -1,10 +1,4 @@
-import {
-  PREFIX_REPORT_LIMIT,
-  PREFIX_SCHEME,
-  type KvCacheReport,
-  type PrefixLocation,
-  type PrefixReport,
-} from "@cortex/core";
+import type { KvCacheReport, PrefixLocation, PrefixReport } from "@cortex/core";
 import type { LlamaContextSequence } from "node-llama-cpp";
 import {
   RESTORE_RETRY_AFTER,
@@ -13,6 +7,7 @@ import {
   shouldSaveBeforeReuse,
 } from "../../kv-cache/kv-policy.js";
 import type { ModelStates, PrefixMeta, StateMatch } from "../../kv-cache/kv-tier.js";
+import { PrefixReportBuilder } from "../prefix-report.js";
 import type { SequenceLease } from "../sequence-pool.js";
 import type { DecodeGate } from "./decode-gate.js";
 
@@ -163,14 +158,9 @@ export class PrefixReuse {
     }
   }
 
-  report(): { kv_cache?: KvCacheReport; prefixes: PrefixReport } {
-    const items: PrefixReport["prefixes"][number][] = [];
-    const seen = new Set<string>();
-    const add = (fp: string, tokens: number, where: PrefixLocation): void => {
-      if (seen.has(fp) || items.length >= PREFIX_REPORT_LIMIT) return;
-      seen.add(fp);
-      items.push({ fp, tokens, where });
-    };
+  report(): { kv_cache?: KvCacheReport; prefixes: PrefixReport; prefill_tokens_per_s: number | null } {
+    const builder = new PrefixReportBuilder();
+    const add = builder.add.bind(builder);
     const holders: { meta: PrefixMeta; where: PrefixLocation }[] = [];
     for (const sequence of [...this.#recent].reverse()) {
       const meta = this.#held.get(sequence);
@@ -185,9 +175,11 @@ export class PrefixReuse {
       const tokens = this.#headTokens.get(meta.head);
       if (tokens !== undefined) add(meta.head, tokens, where);
     }
-    const prefixes: PrefixReport = { scheme: PREFIX_SCHEME, prefixes: items };
+    const prefixes = builder.build();
+    const perMs = this.#prefill.value;
+    const prefill_tokens_per_s = perMs === null ? null : perMs * 1000;
     const states = this.#states;
-    if (!states) return { prefixes };
+    if (!states) return { prefixes, prefill_tokens_per_s };
     let ram = 0;
     let disk = 0;
     for (const entry of states.entries()) {
@@ -197,6 +189,7 @@ export class PrefixReuse {
     const lookups = states.hits + states.misses;
     return {
       prefixes,
+      prefill_tokens_per_s,
       kv_cache: {
         entries: states.entries().length,
         ram_bytes: ram,

@@ -1,0 +1,118 @@
+import type { FleetSnapshot, HeldPrefix } from "./fleet-snapshot.js";
+import type { ReuseSource, RouteCandidate } from "./route-score.js";
+
+/** What routing knows of a request's prompt: its prefix chain (`cortex-msg-v1`) and a size estimate. */
+export interface RequestPrefix {
+  readonly chain: readonly string[];
+  /** Prompt tokens, estimated from the request's size (the gateway has no tokenizer). */
+  readonly tokens: number;
+}
+
+/**
+ * Where this gateway sent conversations recently, until the nodes' own reports show them: an agent's
+ * next turn usually arrives before the next poll, and a node's report is always the better source once
+ * it is there. A hint with a short life (`ttlMs`), never truth another gateway would need: a gateway
+ * without it routes on the reports alone, one poll later. Bounded (least recently remembered dropped).
+ */
+export class RoutedPrefixes {
+  readonly #entries = new Map<string, { tokens: number; at: number }>();
+  readonly #limit: number;
+
+  constructor(limit = 4096) {
+    this.#limit = limit;
+  }
+
+  /** `node` now holds `prefix` for `model` (it was just sent there). */
+  remember(model: string, node: string, prefix: RequestPrefix, at: number): void {
+    const deepest = prefix.chain.at(-1);
+    if (deepest === undefined) return;
+    const key = entryKey(model, node, deepest);
+    this.#entries.delete(key);
+    this.#entries.set(key, { tokens: prefix.tokens, at });
+    if (this.#entries.size > this.#limit) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  tokens(model: string, node: string, fp: string, now: number, ttlMs: number): number | undefined {
+    const key = entryKey(model, node, fp);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (now - entry.at > ttlMs) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.tokens;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+function entryKey(model: string, node: string, fp: string): string {
+  return `${model}\u0000${node}\u0000${fp}`;
+}
+
+export interface CandidateOptions {
+  readonly modelId: string;
+  readonly allowedNodes?: readonly string[];
+  readonly preferredNodes?: readonly string[];
+  /** Null when the request has no prefix identity (embeddings, raw completions) or the policy ignores it. */
+  readonly prefix: RequestPrefix | null;
+  readonly routed?: { memory: RoutedPrefixes; now: number; ttlMs: number };
+  /** Requests of this gateway's queue waiting for each node, ahead of this one. */
+  readonly waitingAhead?: ReadonlyMap<string, number>;
+}
+
+/** The nodes where the model is loaded and routable, with what each holds of the request's prompt. */
+export function routeCandidates(snapshot: FleetSnapshot, options: CandidateOptions): RouteCandidate[] {
+  const { modelId, allowedNodes, preferredNodes, prefix, routed, waitingAhead } = options;
+  return snapshot.nodes.flatMap((node): RouteCandidate[] => {
+    if (node.state === "down") return [];
+    if (allowedNodes !== undefined && !allowedNodes.includes(node.name)) return [];
+    const entry = node.models.find((m) => m.id === modelId && m.state === "loaded" && m.allowed);
+    if (entry === undefined) return [];
+    const reuse =
+      prefix === null
+        ? null
+        : deepestHeld(prefix.chain, entry.prefixes, (fp) =>
+            routed?.memory.tokens(modelId, node.name, fp, routed.now, routed.ttlMs),
+          );
+    return [
+      {
+        node: node.name,
+        health: node.state,
+        slots: entry.slots ?? Number.POSITIVE_INFINITY,
+        busy: entry.inFlight + entry.queued,
+        waitingAhead: waitingAhead?.get(node.name) ?? 0,
+        reuseTokens: reuse?.tokens ?? 0,
+        reuseSource: reuse?.source ?? null,
+        prefillMsPerToken: entry.prefillMsPerToken,
+        preferred: preferredNodes?.includes(node.name) ?? false,
+      },
+    ];
+  });
+}
+
+/**
+ * The deepest element of `chain` the node holds (its report), or this gateway sent there (`routed`):
+ * a match at element k means the node holds the prompt up to message k.
+ */
+export function deepestHeld(
+  chain: readonly string[],
+  held: ReadonlyMap<string, HeldPrefix> | null,
+  routed: (fp: string) => number | undefined,
+): { tokens: number; source: ReuseSource } | null {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const fp = chain[i] as string;
+    const report = held?.get(fp);
+    const sent = routed(fp);
+    if (report !== undefined && (sent === undefined || report.tokens >= sent)) {
+      return { tokens: report.tokens, source: report.where };
+    }
+    if (sent !== undefined) return { tokens: sent, source: "routed" };
+  }
+  return null;
+}

@@ -1,0 +1,140 @@
+import type { ModelCacheReport } from "../engine.js";
+import { PrefixReportBuilder } from "../prefix-report.js";
+import { sharedPrefixLength } from "../sequence-pool.js";
+import { abortableDelay } from "./abortable-delay.js";
+
+/** Which request prefix a sequence or a saved state holds (the fingerprints the gateway routes on). */
+export interface FakePrefixMeta {
+  head: string;
+  last: string;
+  promptTokens: number;
+}
+
+export interface FakeSequence {
+  tokens: number[];
+  meta: FakePrefixMeta | null;
+}
+
+interface SavedState {
+  tokens: number[];
+  meta: FakePrefixMeta | null;
+}
+
+/**
+ * What the real engine's prefix reuse does, as a timing model: a KV tier of `entries` saved sequences
+ * (least recently used dropped), a saved state restored when it shares more of the prompt than the
+ * sequence does (at `restoreMsPerToken`), and prompt evaluation at `prefillMsPerToken` on one lane per
+ * model (llama.cpp evaluates one batch at a time, so concurrent prompts wait for each other). It reports
+ * the same fingerprints the real engine does, so the gateway's prefix routing can be measured without
+ * the minutes real prompts of 8k tokens take on a CPU (docs/benchmarks.md).
+ */
+export class FakePrefixCache {
+  readonly #entries: number;
+  readonly #prefillMsPerToken: number;
+  readonly #restoreMsPerToken: number;
+  readonly #saved: SavedState[] = [];
+  /** Sequences by last use, most recent last. */
+  readonly #recent: FakeSequence[] = [];
+  #lane: Promise<void> = Promise.resolve();
+  #hits = 0;
+  #misses = 0;
+
+  constructor(options: { entries: number; prefillMsPerToken: number; restoreMsPerToken: number }) {
+    this.#entries = options.entries;
+    this.#prefillMsPerToken = options.prefillMsPerToken;
+    this.#restoreMsPerToken = options.restoreMsPerToken;
+  }
+
+  /**
+   * Gets a leased sequence ready for `prompt`: saves what it holds when another conversation is about
+   * to overwrite it, restores a saved state with a longer shared prefix. Returns the prompt tokens the
+   * request does not evaluate.
+   */
+  async prepare(
+    sequence: FakeSequence,
+    reused: number,
+    prompt: readonly number[],
+    chain: readonly string[],
+    signal: AbortSignal,
+  ): Promise<number> {
+    const limit = Math.max(0, prompt.length - 1);
+    let kept = Math.min(reused, limit);
+    if (this.#entries > 0) {
+      const continuation = sequence.meta !== null && chain.includes(sequence.meta.last);
+      const match = this.#lookup(prompt);
+      const restore = match !== null && Math.min(match.shared, limit) > kept;
+      // The state handed over leaves the tier before what the sequence held is saved in its place.
+      if (restore) this.#saved.splice(this.#saved.indexOf(match.state), 1);
+      if (!continuation && sequence.tokens.length > kept) this.#save(sequence);
+      if (restore) {
+        await abortableDelay(match.shared * this.#restoreMsPerToken, signal);
+        kept = Math.min(match.shared, limit);
+        this.#hits++;
+      } else if (prompt.length - kept > 0 && this.#saved.length > 0) {
+        this.#misses++;
+      }
+    }
+    const [head] = chain;
+    const last = chain.at(-1);
+    sequence.meta =
+      head !== undefined && last !== undefined ? { head, last, promptTokens: prompt.length } : null;
+    const index = this.#recent.indexOf(sequence);
+    if (index >= 0) this.#recent.splice(index, 1);
+    this.#recent.push(sequence);
+    return kept;
+  }
+
+  /** Evaluates `tokens` prompt tokens, after every prompt queued before it on this model. */
+  async prefill(tokens: number, signal: AbortSignal): Promise<void> {
+    const ms = tokens * this.#prefillMsPerToken;
+    if (ms <= 0) return;
+    const turn = this.#lane.then(() => abortableDelay(ms, signal));
+    this.#lane = turn.catch(() => undefined);
+    await turn;
+  }
+
+  report(): ModelCacheReport {
+    const builder = new PrefixReportBuilder();
+    const holders = [
+      ...[...this.#recent].reverse().map((s) => ({ meta: s.meta, where: "sequence" as const })),
+      ...[...this.#saved].reverse().map((s) => ({ meta: s.meta, where: "ram" as const })),
+    ];
+    for (const { meta, where } of holders) if (meta) builder.add(meta.last, meta.promptTokens, where);
+    const prefill_tokens_per_s = this.#prefillMsPerToken > 0 ? 1000 / this.#prefillMsPerToken : null;
+    const prefixes = builder.build();
+    if (this.#entries === 0) return { prefixes, prefill_tokens_per_s };
+    const lookups = this.#hits + this.#misses;
+    return {
+      prefixes,
+      prefill_tokens_per_s,
+      kv_cache: {
+        entries: this.#saved.length,
+        // A fake state has no bytes; the entries are what the timing model needs.
+        ram_bytes: 0,
+        disk_bytes: 0,
+        hits: this.#hits,
+        misses: this.#misses,
+        hit_ratio: lookups === 0 ? null : this.#hits / lookups,
+      },
+    };
+  }
+
+  #save(sequence: FakeSequence): void {
+    // A longer state of the same conversation replaces the ones it extends.
+    for (let i = this.#saved.length - 1; i >= 0; i--) {
+      const state = this.#saved[i] as SavedState;
+      if (sharedPrefixLength(state.tokens, sequence.tokens) === state.tokens.length) this.#saved.splice(i, 1);
+    }
+    this.#saved.push({ tokens: [...sequence.tokens], meta: sequence.meta });
+    if (this.#saved.length > this.#entries) this.#saved.shift();
+  }
+
+  #lookup(prompt: readonly number[]): { state: SavedState; shared: number } | null {
+    let best: { state: SavedState; shared: number } | null = null;
+    for (const state of this.#saved) {
+      const shared = sharedPrefixLength(state.tokens, prompt);
+      if (shared > 0 && (best === null || shared > best.shared)) best = { state, shared };
+    }
+    return best;
+  }
+}
