@@ -72,6 +72,10 @@ export function expectWellFormedStream(events: readonly WireEvent[]): StreamedBl
     cache_read_input_tokens: expect.any(Number),
   });
   expect(stop?.event).toBe("message_stop");
+  // The input side is known before the first token (the neuron's prompt_usage): message_start already
+  // says what message_delta says, as Anthropic's API does (LangChain reads it only there).
+  const input = (usage: Record<string, unknown>) => [usage.input_tokens, usage.cache_read_input_tokens];
+  expect(input(message.usage as Record<string, unknown>)).toEqual(input(delta?.data.usage));
   return blocks;
 }
 

@@ -200,6 +200,30 @@ describe("tool use", () => {
     expect(answer.content.length).toBeGreaterThan(0);
   });
 
+  it("parallel calls cut off by max_tokens: max_tokens in both modes, and create() holds what stream().finalMessage() assembles", async () => {
+    const request: Anthropic.MessageCreateParamsNonStreaming = {
+      model: "qwen3-ends",
+      max_tokens: 64,
+      tool_choice: { type: "any" },
+      tools: [{ ...weatherTool, input_schema: { type: "object", properties: { city: { type: "string" } } } }],
+      messages: [{ role: "user", content: "What is the weather in Paris and in Tokyo?" }],
+    };
+    const created = await client.messages.create(request);
+    const final = await client.messages.stream(request).finalMessage();
+    expect([created.stop_reason, final.stop_reason]).toEqual(["max_tokens", "max_tokens"]);
+    expect(created.usage.output_tokens).toBe(64);
+    const uses = (message: Anthropic.Message) =>
+      message.content.flatMap((block) => (block.type === "tool_use" ? [[block.name, block.input]] : []));
+    expect(uses(created).length).toBeGreaterThan(0);
+    // The cut call's input is what was complete, exactly as the SDK reads the same call streamed.
+    expect(uses(created)).toEqual(uses(final));
+    const events = await rawStream({ ...request });
+    const blocks = expectWellFormedStream(events);
+    expect(messageDelta(events).delta.stop_reason).toBe("max_tokens");
+    // Streamed, the cut call's input is the text generated so far, not repaired into JSON.
+    expect(() => JSON.parse(streamedJson(blocks.at(-1)!)) as unknown).toThrow();
+  });
+
   it("non-streaming forced calls: object inputs, distinct valid ids, stop_reason tool_use", async () => {
     const message = await client.messages.create({
       model: "qwen3-tools",

@@ -158,6 +158,38 @@ describe("chat completions with the openai client", () => {
     }
   });
 
+  it("parallel calls cut off by max_tokens: finish length streaming and not, the same calls, the cut one not JSON", async () => {
+    const request = {
+      model: "qwen3-ends",
+      messages: [{ role: "user" as const, content: "What is the weather in Paris and in Tokyo?" }],
+      tools: [{ ...weatherTool, function: { ...weatherTool.function, parameters: { type: "object" } } }],
+      tool_choice: "required" as const,
+      max_tokens: 64,
+    };
+    const completion = await openai.chat.completions.create(request);
+    expect(completion.choices[0]?.finish_reason).toBe("length");
+    const calls = (completion.choices[0]?.message.tool_calls ?? []).map((call) =>
+      call.type === "function" ? [call.function.name, call.function.arguments] : [],
+    );
+    expect(calls.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(calls.at(-1)?.[1] ?? "") as unknown).toThrow();
+
+    const stream = await openai.chat.completions.create({ ...request, stream: true });
+    const streamed: string[][] = [];
+    const finishes: string[] = [];
+    for await (const chunk of stream) {
+      // The neuron's prompt_usage chunk is cortex's own: an OpenAI client that did not ask never sees it.
+      expect(chunk).not.toHaveProperty("prompt_usage");
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+        streamed[delta.index] ??= [delta.function?.name ?? "", ""];
+        streamed[delta.index]![1] += delta.function?.arguments ?? "";
+      }
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+    expect(finishes).toEqual(["length"]);
+    expect(streamed).toEqual(calls);
+  });
+
   it("an unknown model is a 404 in OpenAI's envelope (model_not_found)", async () => {
     const error: unknown = await openai.chat.completions
       .create({ model: "gpt-nope", messages: hello, max_tokens: 5 })
