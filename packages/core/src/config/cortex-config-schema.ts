@@ -15,6 +15,21 @@ import {
 export const EVICTION_STRATEGIES = ["lru", "priority"] as const;
 export type EvictionStrategy = (typeof EVICTION_STRATEGIES)[number];
 
+/**
+ * Request priority classes, served in this order by every queue (a model's, a cold load's); the class
+ * is a metrics label, hence a fixed small set.
+ */
+export const PRIORITY_CLASSES = ["high", "normal", "low"] as const;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+export const DEFAULT_PRIORITY_CLASS: PriorityClass = "normal";
+
+/**
+ * How a request picks among the nodes that hold its model: `prefix` scores the prompt prefix each node
+ * holds against its load (docs/decisions.md), `least-busy` ignores prefixes, `random` is the baseline.
+ */
+export const ROUTING_POLICIES = ["prefix", "least-busy", "random"] as const;
+export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
+
 function gatewaySchema(baseDir: string) {
   return configTable({
     listen: listenAddress().prefault("0.0.0.0:31313"),
