@@ -59,7 +59,12 @@ describe("docs/operations.md", () => {
 
   it("documents every metric the gateway and the neuron register", async () => {
     const registry = new Registry();
-    createGatewayMetrics(registry, { reports: () => [], localInFlight: () => [], isCatalogued: () => false });
+    createGatewayMetrics(registry, {
+      reports: () => [],
+      localInFlight: () => [],
+      loadWaiters: () => 0,
+      isCatalogued: () => false,
+    });
     createNeuronMetrics(registry, {
       models: () => [],
       memory: () => ({ total: 0, used: 0, free: 0, headroom: 0, source: "ram" }),

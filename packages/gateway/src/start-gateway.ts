@@ -81,6 +81,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     reports: () => registry.snapshot(),
     // Read at scrape time, when the scheduler below exists.
     localInFlight: () => scheduler.localInFlight(),
+    loadWaiters: () => scheduler.loadWaiters,
     isCatalogued: (id) => runtime.hasProfile(id) || catalogue.isServed(id),
   });
   const effects: SchedulerEffects = {

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { defaultNeuronConfig, loadNeuronConfig, parseListenAddress, type NeuronConfig } from "@cortex/core";
+import type { Engine } from "@cortex/neuron";
 import { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { createLogger } from "../logger.js";
@@ -23,10 +24,14 @@ export function neuronServeCommand(): Command {
       const { startNeuron } = await import("@cortex/neuron");
       const forceToolCallDefault = process.env.CORTEX_TEST_FORCE_TOOL_CALL;
       const grace = Number(process.env.CORTEX_SHUTDOWN_GRACE_MS);
+      const testHooks = process.env.CORTEX_TEST_HOOKS === "1";
       const neuron = await startNeuron({
         config,
         logger,
-        testHooks: process.env.CORTEX_TEST_HOOKS === "1",
+        testHooks,
+        ...(testHooks && process.env.CORTEX_TEST_ENGINE === "fake"
+          ? { engine: await fakeEngine(config) }
+          : {}),
         ...(forceToolCallDefault ? { forceToolCallDefault } : {}),
         ...(Number.isFinite(grace) && grace >= 0 ? { shutdownGraceMs: grace } : {}),
       });
@@ -36,6 +41,16 @@ export function neuronServeCommand(): Command {
       process.stdout.write(`neuron listening on ${neuron.listenUrl}\n`);
       onShutdownSignals(logger, () => neuron.close());
     });
+}
+
+/**
+ * Test-only (with CORTEX_TEST_HOOKS=1, CORTEX_TEST_ENGINE=fake): the whole real neuron process on the
+ * fault-injection engine, whose models are small JSON files with timing knobs. The soak runs most of
+ * its fleet this way to keep CPU bounded (docs/reliability.md).
+ */
+async function fakeEngine(config: NeuronConfig): Promise<Engine> {
+  const { FakeEngine } = await import("@cortex/neuron/fake");
+  return new FakeEngine({ queueLimit: config.queueLimit });
 }
 
 export async function resolveNeuronConfig(flags: ServeFlags): Promise<NeuronConfig> {

@@ -94,6 +94,8 @@ export class NeuronClient {
   readonly name: string;
   readonly endpoint: string;
   readonly #pool: Pool;
+  /** Status polls and lifecycle calls: never queued behind the proxy's streams (see the constructor). */
+  readonly #control: Pool;
   readonly #basePath: string;
   readonly #authorization: string | undefined;
   readonly #timeouts: NeuronTimeouts;
@@ -105,14 +107,19 @@ export class NeuronClient {
     this.#basePath = url.pathname.replace(/\/+$/, "");
     this.#authorization = options.token === undefined ? undefined : `Bearer ${options.token}`;
     this.#timeouts = options.timeouts;
-    this.#pool = new Pool(url.origin, {
-      connections: options.connections ?? DEFAULT_CONNECTIONS,
+    const common = {
       // A long generation must never queue a status poll behind it on the same socket.
       pipelining: 1,
       connectTimeout: options.timeouts.connect,
       headersTimeout: options.timeouts.firstByte,
       bodyTimeout: options.timeouts.idle,
-    });
+    };
+    this.#pool = new Pool(url.origin, { ...common, connections: options.connections ?? DEFAULT_CONNECTIONS });
+    // Once every proxy socket holds a stream, a call on that pool waits for one to end: the soak saw
+    // status polls time out that way and healthy nodes marked down. The JSON calls (a poll per interval,
+    // a load or unload per model, token counts bounded by the gateway's max_connections) are few and
+    // short, so their pool has no socket limit.
+    this.#control = new Pool(url.origin, { ...common, connections: null });
   }
 
   info(signal: AbortSignal): Promise<NeuronInfo> {
@@ -228,12 +235,20 @@ export class NeuronClient {
 
   /** Aborts everything in flight and closes the sockets. */
   async close(): Promise<void> {
-    if (!this.#pool.destroyed) await this.#pool.destroy();
+    await Promise.all(
+      [this.#pool, this.#control].map(async (pool) => {
+        if (!pool.destroyed) await pool.destroy();
+      }),
+    );
   }
 
   /** Lets requests in flight finish, then closes (a config reload replacing this client). */
   async drain(): Promise<void> {
-    if (!this.#pool.closed && !this.#pool.destroyed) await this.#pool.close();
+    await Promise.all(
+      [this.#pool, this.#control].map(async (pool) => {
+        if (!pool.closed && !pool.destroyed) await pool.close();
+      }),
+    );
   }
 
   async #json<T extends z.ZodType>(
@@ -247,7 +262,7 @@ export class NeuronClient {
     const body = payload === undefined ? undefined : JSON.stringify(payload);
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    const response = await this.#send({ method, path, body, headers, signal }, headersTimeout);
+    const response = await this.#send({ method, path, body, headers, signal }, headersTimeout, this.#control);
     let text: string;
     try {
       text = await response.body.text();
@@ -260,9 +275,13 @@ export class NeuronClient {
     return parseNeuronResponse(this.name, `${method} ${path}`, schema, text);
   }
 
-  async #send(request: NeuronRequest, headersTimeout: number): Promise<Dispatcher.ResponseData> {
+  async #send(
+    request: NeuronRequest,
+    headersTimeout: number,
+    pool: Pool = this.#pool,
+  ): Promise<Dispatcher.ResponseData> {
     try {
-      return await this.#pool.request({
+      return await pool.request({
         method: request.method,
         path: this.#basePath + request.path,
         headers: this.#headers(request.headers),

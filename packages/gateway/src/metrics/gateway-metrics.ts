@@ -14,6 +14,8 @@ export const RATE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 500
 export interface FleetMetricsSource {
   reports(): readonly FleetNodeReport[];
   localInFlight(): readonly { node: string; model: string; count: number }[];
+  /** Requests waiting for a cold load. */
+  loadWaiters(): number;
   /** A model id in models.toml or offered by a node: the only ids that may become label values. */
   isCatalogued(id: string): boolean;
 }
@@ -196,6 +198,14 @@ export function createGatewayMetrics(registry: Registry, fleet: FleetMetricsSour
       collect() {
         this.reset();
         for (const { node, model, count } of fleet.localInFlight()) this.set({ node, model }, count);
+      },
+    }),
+    loadWaiters: new Gauge({
+      name: "cortex_scheduler_queued_requests",
+      help: "Requests this gateway has waiting for a model to be loaded (the cold-load queue).",
+      registers,
+      collect() {
+        this.set(fleet.loadWaiters());
       },
     }),
   };

@@ -63,6 +63,13 @@ export class ColdLoads {
     this.#options = options;
   }
 
+  /** Requests waiting for a load right now, over every model (the gateway's queue gauge). */
+  get waiting(): number {
+    let waiting = 0;
+    for (const pending of this.#pending.values()) waiting += pending.waiters;
+    return waiting;
+  }
+
   /** Resolves once the model is loaded (by this call's load or one already running). */
   async ensure(modelId: string, context: LoadContext): Promise<void> {
     const { queueLimit, loadTimeoutMs } = this.#options.config().scheduler;

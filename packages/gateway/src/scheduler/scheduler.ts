@@ -79,6 +79,11 @@ export class Scheduler {
     return this.#router.localInFlight();
   }
 
+  /** Requests waiting for a cold load. */
+  get loadWaiters(): number {
+    return this.#coldLoads.waiting;
+  }
+
   isPinned(modelId: string): boolean {
     return this.#router.isPinned(modelId);
   }

@@ -17,13 +17,14 @@ const clients: NeuronClient[] = [];
 
 function clientFor(
   target: { url: string },
-  options: { token?: string; timeouts?: NeuronTimeouts; name?: string } = {},
+  options: { token?: string; timeouts?: NeuronTimeouts; name?: string; connections?: number } = {},
 ): NeuronClient {
   const client = new NeuronClient({
     name: options.name ?? "beast",
     endpoint: target.url,
     token: options.token,
     timeouts: options.timeouts ?? RELAXED,
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
   });
   clients.push(client);
   return client;
@@ -382,6 +383,35 @@ describe("NeuronClient.request (the proxy's stream)", () => {
     await failure(client.info(signal()));
 
     expect(stub.requests[0]?.path).toBe("/neuron/info");
+  });
+});
+
+describe("NeuronClient under load (found by the soak)", () => {
+  it("answers status polls and loads while every proxy connection is held by a stream", async () => {
+    // Soak: 95 streams per node held all 64 sockets; /info waited behind them, the poll timed out and
+    // healthy nodes were marked down (503 node_unavailable for models they were serving).
+    const client = clientFor(stub, { connections: 1 });
+    const streamOpened = stub.nextStream();
+    const response = await client.request({
+      method: "POST",
+      path: "/v1/chat/completions",
+      body: JSON.stringify({ model: "m1", stream: true }),
+      headers: { "content-type": "application/json" },
+      signal: new AbortController().signal,
+    });
+    const upstream = await streamOpened;
+
+    // The signals only bound the failing case: a queued call would wait for the stream's socket forever.
+    const info = await client.info(AbortSignal.timeout(3_000));
+    const models = await client.models(AbortSignal.timeout(3_000));
+    const loaded = await client.load({ model: "m2" }, AbortSignal.timeout(3_000));
+
+    expect(info.node).toBe("beast");
+    expect(models.models.length).toBeGreaterThan(0);
+    expect(loaded.state).toBe("loaded");
+    expect(upstream.writableEnded).toBe(false);
+    upstream.end("data: [DONE]\n\n");
+    response.body.resume();
   });
 });
 

@@ -235,8 +235,11 @@ describe("Scheduler", () => {
       code: "queue_full",
       status: 503,
     });
+    expect(instance.loadWaiters).toBe(2);
     release();
     await Promise.all(waiting);
+    // The queue gauge (cortex_scheduler_queued_requests) comes back to 0.
+    expect(instance.loadWaiters).toBe(0);
   });
 
   it("bounds the wait for a load that does not finish", async () => {
