@@ -58,7 +58,10 @@ interface Entry {
   readonly meta: PrefixMeta | null;
   /** Size of llama.cpp's state (the payload). */
   readonly stateBytes: number;
-  where: TierLocation;
+  /** `pending`: llama.cpp's file is written, the background queue has not filed it in RAM or on disk yet. */
+  where: TierLocation | "pending";
+  /** While pending: llama.cpp's own state file, in the scratch folder. */
+  scratch: string | null;
   buffer: Buffer | null;
   file: string | null;
   /** Bytes the disk file takes (header included); 0 while in RAM. */
@@ -67,6 +70,8 @@ interface Entry {
   pinned: boolean;
   /** Removed from the tier while pinned: its file goes when the restore is done. */
   removed: boolean;
+  /** Settles when the entry is no longer pending. */
+  filed: Promise<void>;
 }
 
 export interface TierEntryInfo {
@@ -226,7 +231,9 @@ export class KvTier {
       }
     }
     if (!best) return null;
-    return { entry: best, shared: bestShared, stateBytes: best.stateBytes, where: best.where };
+    // A pending state is about to be in RAM (or on disk when RAM is full; the restore waits for it).
+    const where = best.where === "pending" ? "ram" : best.where;
+    return { entry: best, shared: bestShared, stateBytes: best.stateBytes, where };
   }
 
   /** Whether an entry of `states` holds `tokens` or a longer state starting with them. */
@@ -251,15 +258,43 @@ export class KvTier {
     if (this.#closed || states.dropped || (this.#options.ramLimit <= 0 && this.#diskLimit <= 0)) return false;
     const id = this.#nextId++;
     const scratch = join(this.#dir, SCRATCH, `save-${id}.state`);
+    let stateBytes: number;
     try {
       await write(scratch);
+      stateBytes = (await stat(scratch)).size;
     } catch (error) {
       await rm(scratch, { force: true });
       this.#options.log("kv cache: saving a sequence state failed", { error: (error as Error).message });
       return false;
     }
     const snapshot = Uint32Array.from(tokens);
-    void this.#serial(() => this.#admit(id, states, snapshot, meta, scratch));
+    if (this.#closed || states.dropped || this.covers(states, snapshot)) {
+      await rm(scratch, { force: true });
+      return false;
+    }
+    // A state that extends another of the same model makes the shorter one useless.
+    for (const entry of [...this.#entries.values()]) {
+      const extended = sharedPrefix(entry.tokens, snapshot) === entry.tokens.length;
+      if (entry.states === states && !entry.pinned && extended) this.#remove(entry);
+    }
+    // Visible to lookups at once: the conversation's next turn may come before the queue files it.
+    const entry: Entry = {
+      id,
+      states,
+      tokens: snapshot,
+      meta,
+      stateBytes,
+      where: "pending",
+      scratch,
+      buffer: null,
+      file: null,
+      diskBytes: 0,
+      pinned: false,
+      removed: false,
+      filed: Promise.resolve(),
+    };
+    this.#entries.set(id, entry);
+    entry.filed = this.#serial(() => this.#admit(entry));
     return true;
   }
 
@@ -269,11 +304,12 @@ export class KvTier {
     load: (path: string) => Promise<readonly number[]>,
   ): Promise<RestoreOutcome> {
     const entry = match.entry as Entry;
-    if (entry.states !== states || entry.removed || entry.pinned || !this.#entries.has(entry.id)) {
+    const started = performance.now();
+    if (entry.where === "pending") await entry.filed;
+    if (entry.states !== states || entry.removed || entry.pinned || entry.where === "pending") {
       return { ok: false, reason: "the state is gone", dirty: false };
     }
     entry.pinned = true;
-    const started = performance.now();
     const from = entry.where;
     const scratch = join(this.#dir, SCRATCH, `restore-${this.#nextId++}.state`);
     try {
@@ -324,11 +360,12 @@ export class KvTier {
     for (const entry of [...this.#entries.values()]) if (entry.states === states) this.#remove(entry);
   }
 
-  /** Entries of `states`, most recently used first. */
+  /** Filed entries of `states`, most recently used first. */
   entriesOf(states: ModelStates): TierEntryInfo[] {
     const list: TierEntryInfo[] = [];
     for (const entry of this.#entries.values()) {
-      if (entry.states !== states || entry.removed) continue;
+      // Pending states are offered to lookups but reported once filed (a few ms later).
+      if (entry.states !== states || entry.removed || entry.where === "pending") continue;
       const bytes = entry.where === "ram" ? entry.stateBytes : entry.diskBytes;
       list.push({ meta: entry.meta, where: entry.where, tokens: entry.tokens.length, bytes });
     }
@@ -345,58 +382,48 @@ export class KvTier {
     return next;
   }
 
-  async #admit(
-    id: number,
-    states: ModelStates,
-    tokens: Uint32Array,
-    meta: PrefixMeta | null,
-    scratch: string,
-  ): Promise<void> {
+  /** Files a pending state: in RAM if it fits (spilling older ones), else on disk, else nowhere. */
+  async #admit(entry: Entry): Promise<void> {
+    const scratch = entry.scratch;
     try {
-      if (this.#closed || states.dropped || this.covers(states, tokens)) return;
-      // A state that extends another of the same model makes the shorter one useless.
-      for (const entry of [...this.#entries.values()]) {
-        if (
-          entry.states === states &&
-          !entry.pinned &&
-          sharedPrefix(entry.tokens, tokens) === entry.tokens.length
-        ) {
-          this.#remove(entry);
-        }
-      }
-      const stateBytes = (await stat(scratch)).size;
+      if (scratch === null || entry.removed || this.#closed || entry.states.dropped) return;
+      const { states, tokens, stateBytes } = entry;
       this.#makeRoomForEntry();
       if (await this.#makeRoomInRam(stateBytes)) {
         const buffer = await readFile(scratch);
-        if (states.dropped || this.#closed) return;
-        this.#add({ id, states, tokens, meta, stateBytes, where: "ram", buffer, file: null, diskBytes: 0 });
+        if (entry.removed) return;
+        entry.buffer = buffer;
+        entry.where = "ram";
+        this.#ramBytes += stateBytes;
         this.#options.events?.saved?.(states.model, "ram", stateBytes);
         return;
       }
-      const file = join(this.#dir, `${id}.kvs`);
+      const file = join(this.#dir, `${entry.id}.kvs`);
       // The header adds about 8 bytes per token; room is made for the whole file.
-      if (!this.#makeRoomOnDisk(stateBytes + tokens.length * 8 + 1024)) return;
+      if (!(await this.#makeRoomOnDisk(stateBytes + tokens.length * 8 + 1024))) {
+        this.#remove(entry);
+        this.#options.events?.evicted?.(states.model, "ram");
+        return;
+      }
       const diskBytes = await writeStateFile(
         file,
         { identity: states.identity, tokens: Array.from(tokens) },
         { file: scratch },
       );
-      if (states.dropped || this.#closed) {
+      if (entry.removed) {
         await rm(file, { force: true });
         return;
       }
-      this.#add({ id, states, tokens, meta, stateBytes, where: "disk", buffer: null, file, diskBytes });
+      entry.file = file;
+      entry.diskBytes = diskBytes;
+      entry.where = "disk";
+      this.#diskBytes += diskBytes;
       this.#options.events?.saved?.(states.model, "disk", stateBytes);
     } finally {
-      await rm(scratch, { force: true });
+      entry.scratch = null;
+      if (entry.where === "pending") this.#remove(entry);
+      if (scratch !== null) await rm(scratch, { force: true });
     }
-  }
-
-  #add(fields: Omit<Entry, "pinned" | "removed">): void {
-    const entry: Entry = { ...fields, pinned: false, removed: false };
-    this.#entries.set(entry.id, entry);
-    if (entry.where === "ram") this.#ramBytes += entry.stateBytes;
-    else this.#diskBytes += entry.diskBytes;
   }
 
   #ramLimitNow(): number {
@@ -407,7 +434,7 @@ export class KvTier {
   #makeRoomForEntry(): void {
     for (const entry of [...this.#entries.values()]) {
       if (this.#entries.size < this.#maxEntries) return;
-      if (entry.pinned) continue;
+      if (entry.pinned || entry.where === "pending") continue;
       this.#remove(entry);
       this.#options.events?.evicted?.(entry.states.model, entry.where);
     }
@@ -427,7 +454,7 @@ export class KvTier {
   async #spill(entry: Entry): Promise<void> {
     const buffer = entry.buffer;
     const headerBytes = entry.tokens.length * 8 + 1024;
-    if (!buffer || !this.#makeRoomOnDisk(entry.stateBytes + headerBytes)) {
+    if (!buffer || !(await this.#makeRoomOnDisk(entry.stateBytes + headerBytes))) {
       this.#remove(entry);
       this.#options.events?.evicted?.(entry.states.model, "ram");
       return;
@@ -469,8 +496,9 @@ export class KvTier {
     if (entry.removed) return;
     entry.removed = true;
     this.#entries.delete(entry.id);
+    // A pending entry's scratch file is the queue's to delete.
     if (entry.where === "ram") this.#ramBytes -= entry.stateBytes;
-    else this.#diskBytes -= entry.diskBytes;
+    else if (entry.where === "disk") this.#diskBytes -= entry.diskBytes;
     entry.buffer = null;
     if (!entry.pinned) this.#deleteFileOf(entry);
   }

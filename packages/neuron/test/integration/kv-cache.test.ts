@@ -96,7 +96,13 @@ describe("KV state tier in RAM", () => {
     // Without the tier the only sequence holds "mountains": a handful of template tokens in common.
     expect(next.cached).toBeGreaterThanOrEqual(first.prompt - 8);
     // The two openings needed their prefix and had none saved: misses.
-    expect(await kvOf(neuron, "llama")).toMatchObject({ hits: 1, misses: 2 });
+    expect(await kvOf(neuron, "llama")).toMatchObject({ hits: 1, misses: 2, hit_ratio: 1 / 3 });
+    // The restored state went to the sequence; the conversation it displaced is the tier's one entry.
+    await waitForSaved(neuron, "llama", opening("other than rivers"));
+    const kv = await kvOf(neuron, "llama");
+    expect(kv).toMatchObject({ entries: 1, disk_bytes: 0 });
+    expect(kv?.ram_bytes).toBeGreaterThan(0);
+    expect(await neuron.metric("cortex_neuron_kv_cache_bytes", { where: "ram" })).toBe(kv?.ram_bytes);
     expect(
       await neuron.metric("cortex_neuron_kv_cache_lookups_total", { model: "llama", result: "hit" }),
     ).toBe(1);

@@ -153,6 +153,25 @@ describe("chat completions with the official openai client", () => {
     expect((second.usage?.prompt_tokens ?? 0) - cached).toBeLessThan(60);
   });
 
+  it("evaluates the last token again when a sequence holds the whole prompt, and does not report it cached", async () => {
+    const messages = [
+      { role: "system" as const, content: "You answer in one word. ".repeat(30) },
+      { role: "user" as const, content: "Which colour is the sky on a clear day?" },
+    ];
+    const first = await neuron.openai.chat.completions.create({ model: "qwen3", messages, max_tokens: 3 });
+    const prompt = first.usage?.prompt_tokens ?? 0;
+    expect(prompt).toBeGreaterThan(100);
+    const evaluated = () => neuron.metric("cortex_neuron_prompt_tokens_evaluated_total", { model: "qwen3" });
+    const before = await evaluated();
+
+    // The same prompt again: the sequence holds all of it (and the answer), and llama.cpp needs one
+    // decode of a prompt token to have logits to sample from.
+    const again = await neuron.openai.chat.completions.create({ model: "qwen3", messages, max_tokens: 3 });
+    expect(again.usage?.prompt_tokens).toBe(prompt);
+    expect(again.usage?.prompt_tokens_details?.cached_tokens).toBe(prompt - 1);
+    expect((await evaluated()) - before).toBe(1);
+  });
+
   it("refuses a prompt longer than the context with both numbers", async () => {
     const response = await neuron.post("/v1/chat/completions", {
       model: "qwen3",

@@ -25,7 +25,11 @@ export async function startTestNeuron(options: {
 }): Promise<TestNeuron> {
   const dir = await modelDir(options.models, options.files);
   const config = join(dir, "neuron.toml");
-  await writeFile(config, options.config ?? "context_size = 4096\nparallel = 2\nthreads = 1\n");
+  // One thread for both phases: test neurons share two cores with each other and the test runner.
+  await writeFile(
+    config,
+    options.config ?? "context_size = 4096\nparallel = 2\nthreads = 1\nbatch_threads = 1\n",
+  );
   const neuron = await spawnNeuron({
     modelsDir: dir,
     config,

@@ -88,6 +88,18 @@ describe("KvTier", () => {
     await tier.close();
   });
 
+  it("offers a state to lookups as soon as llama.cpp wrote it; a restore waits for it to be filed", async () => {
+    const tier = await openTier({ ram: 1 << 20, disk: 0 });
+    const states = tier.forModel("m", identity("m"), 4);
+    const tokens = range(3, 64);
+    await save(states, tokens, 640);
+    // No idle(): the conversation's next turn can come before the background queue files the state.
+    const match = states.lookup(tokens);
+    expect(match).toMatchObject({ shared: 64 });
+    expect(await states.restore(match!, loadTokens)).toMatchObject({ ok: true, from: "ram" });
+    await tier.close();
+  });
+
   it("treats a restore that gave other tokens as a failure and forgets the state", async () => {
     const tier = await openTier({ ram: 1 << 20, disk: 0 });
     const states = tier.forModel("m", identity("m"), 4);

@@ -183,6 +183,7 @@ export class LlamaCppEngine implements Engine {
         queueLimit: this.#options.queueLimit,
         threads: this.#options.threads,
         sequences: options.sequences,
+        log: this.#options.log,
         ...(states && kv ? { states, restorePolicy: kv.restore } : {}),
       });
     } catch (error) {

@@ -56,6 +56,7 @@ export interface LlamaCppModelParts {
   /** This model's share of the node's KV state tier; undefined when the tier is off or cannot serve it. */
   states?: ModelStates;
   restorePolicy?: RestorePolicy;
+  log?: (level: "debug", message: string) => void;
 }
 
 export class LlamaCppModel implements EngineModel {
@@ -85,7 +86,10 @@ export class LlamaCppModel implements EngineModel {
     // without a full cache) need node-llama-cpp's checkpoints, which a restored state does not carry.
     const restorable = !sequences.some((sequence) => sequence.needsCheckpoints);
     if (!restorable) parts.states?.drop();
-    this.#reuse = new PrefixReuse(this.#gate, restorable ? parts.states : undefined, parts.restorePolicy);
+    this.#reuse = new PrefixReuse(this.#gate, restorable ? parts.states : undefined, {
+      ...(parts.restorePolicy ? { policy: parts.restorePolicy } : {}),
+      ...(parts.log ? { debug: (message: string) => parts.log?.("debug", message) } : {}),
+    });
   }
 
   cacheReport(): ModelCacheReport {
@@ -187,7 +191,7 @@ export class LlamaCppModel implements EngineModel {
             lease.sequence.tokenMeter.usedOutputTokens - generatedBefore,
           ),
         },
-        evaluatedPromptTokens: lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
+        evaluatedPromptTokens: evaluatedSince(lease.sequence, evaluatedBefore),
       };
     } finally {
       chat.dispose({ disposeSequence: false });
@@ -221,7 +225,7 @@ export class LlamaCppModel implements EngineModel {
         toolCalls: [],
         ...mapStop(result.metadata, [], false),
         usage: { ...promptUsage(prompt, lease), completionTokens },
-        evaluatedPromptTokens: lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
+        evaluatedPromptTokens: evaluatedSince(lease.sequence, evaluatedBefore),
       };
     } finally {
       completion.dispose({ disposeSequence: false });
@@ -340,6 +344,15 @@ export class LlamaCppModel implements EngineModel {
 /** The prompt's side of usage, known once its sequence is leased; the same at the start and the end. */
 function promptUsage(prompt: readonly number[], lease: SequenceLease<LlamaContextSequence>): Usage {
   return { promptTokens: prompt.length, completionTokens: 0, cachedPromptTokens: lease.reusedTokens };
+}
+
+/**
+ * Prompt tokens a generation evaluated. node-llama-cpp's meter counts every token decoded with logits as
+ * output, and the prompt's last token is decoded with logits (the first answer token is sampled from
+ * them): it is a prompt token evaluated all the same, one per generation.
+ */
+function evaluatedSince(sequence: LlamaContextSequence, inputBefore: number): number {
+  return sequence.tokenMeter.usedInputTokens - inputBefore + 1;
 }
 
 /** What chat and completion generation share: sampling, stop sequences, length, abort. */

@@ -25,6 +25,7 @@ export type RestorePolicy = "auto" | "always";
 
 /** What a request found: prompt tokens it does not evaluate, and what the tier did for it. */
 export interface PreparedSequence {
+  /** Prompt tokens the sequence holds and the request does not evaluate (at most the prompt's length − 1). */
   reusedTokens: number;
   restore?: { from: "ram" | "disk"; ms: number; tokens: number };
 }
@@ -52,10 +53,17 @@ export class PrefixReuse {
   /** Restores declined on speed since the last one made. */
   #declined = 0;
 
-  constructor(gate: DecodeGate, states: ModelStates | undefined, policy: RestorePolicy = "auto") {
+  readonly #debug: (message: string) => void;
+
+  constructor(
+    gate: DecodeGate,
+    states: ModelStates | undefined,
+    options: { policy?: RestorePolicy; debug?: (message: string) => void } = {},
+  ) {
     this.#gate = gate;
     this.#states = states;
-    this.#policy = policy;
+    this.#policy = options.policy ?? "auto";
+    this.#debug = options.debug ?? (() => {});
   }
 
   async prepare(
@@ -67,7 +75,6 @@ export class PrefixReuse {
     // One prompt token is always left to evaluate: the generator needs a decode to get logits from.
     const limit = prompt.length - 1;
     let keep = Math.max(0, Math.min(lease.reusedTokens, limit));
-    let reusedTokens = lease.reusedTokens;
     let restored: PreparedSequence["restore"];
     const states = this.#states;
     if (states) {
@@ -101,16 +108,19 @@ export class PrefixReuse {
         if (outcome.ok) {
           this.#restore[outcome.from].observe(outcome.bytes, outcome.ms);
           keep = Math.min(match.shared, limit);
-          reusedTokens = keep;
           restored = { from: outcome.from, ms: outcome.ms, tokens: keep };
         } else if (outcome.dirty) {
           // llama.cpp may hold part of a state that failed its checks: start from nothing.
           keep = 0;
-          reusedTokens = 0;
         }
       } else if (wanted) {
         states.recordLookup(false);
       }
+      this.#debug(
+        `kv cache ${states.model}: sequence held ${held.length} tokens, prompt ${prompt.length} shares ` +
+          `${lease.reusedTokens}; saved: ${save}; tier match ${match ? `${match.shared} (${match.where})` : "none"}; ` +
+          `restored: ${restored ? `${restored.tokens} in ${restored.ms.toFixed(1)} ms` : restore ? "failed" : "no"}`,
+      );
     }
     if (sequence.nextTokenIndex > keep) {
       await this.#gate.exclusive(sequence, () =>
@@ -118,7 +128,9 @@ export class PrefixReuse {
       );
     }
     this.#use(sequence, identity);
-    return { reusedTokens, ...(restored ? { restore: restored } : {}) };
+    // What the prompt does not evaluate is what usage reports cached: a prompt the sequence holds whole
+    // still has its last token evaluated, which is not a cache read (docs/decisions.md).
+    return { reusedTokens: keep, ...(restored ? { restore: restored } : {}) };
   }
 
   #restoreWins(match: StateMatch, gainTokens: number): boolean {
