@@ -56,11 +56,11 @@ interface Entry {
   readonly states: ModelStates;
   readonly tokens: Uint32Array;
   readonly meta: PrefixMeta | null;
-  /** Size of llama.cpp's state (the payload). */
-  readonly stateBytes: number;
-  /** `pending`: llama.cpp's file is written, the background queue has not filed it in RAM or on disk yet. */
+  /** Size of llama.cpp's state (the payload); an estimate while llama.cpp writes it. */
+  stateBytes: number;
+  /** `pending`: llama.cpp is writing its file, or the background queue has not filed it in RAM or on disk yet. */
   where: TierLocation | "pending";
-  /** While pending: llama.cpp's own state file, in the scratch folder. */
+  /** While pending: llama.cpp's own state file (being written or written), in the scratch folder. */
   scratch: string | null;
   buffer: Buffer | null;
   file: string | null;
@@ -247,7 +247,9 @@ export class KvTier {
 
   /**
    * Lets llama.cpp write the state to a scratch file (`write`, while the caller holds the sequence), then
-   * files it in the background. False when the tier is closed or has no room at all.
+   * files it in the background. The state is offered to lookups from the start: a conversation's next
+   * turn can arrive on another sequence while this one is still being written (a restore waits for it).
+   * False when the tier is closed, has no room at all, or the write failed.
    */
   async save(
     states: ModelStates,
@@ -256,34 +258,23 @@ export class KvTier {
     write: (path: string) => Promise<void>,
   ): Promise<boolean> {
     if (this.#closed || states.dropped || (this.#options.ramLimit <= 0 && this.#diskLimit <= 0)) return false;
-    const id = this.#nextId++;
-    const scratch = join(this.#dir, SCRATCH, `save-${id}.state`);
-    let stateBytes: number;
-    try {
-      await write(scratch);
-      stateBytes = (await stat(scratch)).size;
-    } catch (error) {
-      await rm(scratch, { force: true });
-      this.#options.log("kv cache: saving a sequence state failed", { error: (error as Error).message });
-      return false;
-    }
     const snapshot = Uint32Array.from(tokens);
-    if (this.#closed || states.dropped || this.covers(states, snapshot)) {
-      await rm(scratch, { force: true });
-      return false;
-    }
+    if (this.covers(states, snapshot)) return false;
     // A state that extends another of the same model makes the shorter one useless.
     for (const entry of [...this.#entries.values()]) {
       const extended = sharedPrefix(entry.tokens, snapshot) === entry.tokens.length;
       if (entry.states === states && !entry.pinned && extended) this.#remove(entry);
     }
-    // Visible to lookups at once: the conversation's next turn may come before the queue files it.
+    const id = this.#nextId++;
+    const scratch = join(this.#dir, SCRATCH, `save-${id}.state`);
+    let settle = (): void => {};
     const entry: Entry = {
       id,
       states,
       tokens: snapshot,
       meta,
-      stateBytes,
+      // Until llama.cpp has written it: the size states of this model take per token.
+      stateBytes: Math.round(snapshot.length * states.bytesPerToken),
       where: "pending",
       scratch,
       buffer: null,
@@ -291,13 +282,34 @@ export class KvTier {
       diskBytes: 0,
       pinned: false,
       removed: false,
-      filed: Promise.resolve(),
+      filed: new Promise<void>((resolve) => {
+        settle = resolve;
+      }),
     };
     this.#entries.set(id, entry);
-    entry.filed = this.#serial(() => this.#admit(entry));
-    return true;
+    try {
+      await write(scratch);
+      entry.stateBytes = (await stat(scratch)).size;
+    } catch (error) {
+      this.#remove(entry);
+      settle();
+      await rm(scratch, { force: true });
+      this.#options.log("kv cache: saving a sequence state failed", { error: (error as Error).message });
+      return false;
+    }
+    states.noteStateSize(entry.stateBytes, snapshot.length);
+    // #admit deletes the scratch file, also of an entry removed meanwhile (dropped, closed, evicted).
+    void this.#serial(() => this.#admit(entry)).then(settle);
+    return !entry.removed;
   }
 
+  /** Resolves when a matched state is filed (no longer being written): a restore needs the whole file. */
+  async settled(match: StateMatch): Promise<void> {
+    const entry = match.entry as Entry;
+    if (entry.where === "pending") await entry.filed;
+  }
+
+  /** Loads a matched state (`load`, while the caller holds the sequence); call `settled` first. */
   async restore(
     states: ModelStates,
     match: StateMatch,
@@ -305,7 +317,7 @@ export class KvTier {
   ): Promise<RestoreOutcome> {
     const entry = match.entry as Entry;
     const started = performance.now();
-    if (entry.where === "pending") await entry.filed;
+    await this.settled(match);
     if (entry.states !== states || entry.removed || entry.pinned || entry.where === "pending") {
       return { ok: false, reason: "the state is gone", dirty: false };
     }
@@ -527,6 +539,8 @@ export class ModelStates {
   #dropped = false;
   #hits = 0;
   #misses = 0;
+  /** Bytes per token of the last state saved (they are all the same layout): sizes states being written. */
+  #bytesPerToken = 0;
 
   constructor(tier: KvTier, model: string, identity: StateIdentity, minTokens: number) {
     this.#tier = tier;
@@ -541,6 +555,14 @@ export class ModelStates {
 
   get hits(): number {
     return this.#hits;
+  }
+
+  get bytesPerToken(): number {
+    return this.#bytesPerToken;
+  }
+
+  noteStateSize(bytes: number, tokens: number): void {
+    if (tokens > 0) this.#bytesPerToken = bytes / tokens;
   }
 
   get misses(): number {
@@ -568,6 +590,11 @@ export class ModelStates {
     write: (path: string) => Promise<void>,
   ): Promise<boolean> {
     return this.#tier.save(this, tokens, meta, write);
+  }
+
+  /** Resolves when a matched state can be restored (it may still be being written). */
+  settled(match: StateMatch): Promise<void> {
+    return this.#tier.settled(match);
   }
 
   restore(match: StateMatch, load: (path: string) => Promise<readonly number[]>): Promise<RestoreOutcome> {

@@ -100,6 +100,52 @@ describe("KvTier", () => {
     await tier.close();
   });
 
+  it("offers a state to lookups while llama.cpp is still writing it; a restore waits for the write", async () => {
+    const tier = await openTier({ ram: 1 << 20, disk: 0 });
+    const states = tier.forModel("m", identity("m"), 4);
+    const tokens = range(5, 64);
+    let finishWrite = (): void => {};
+    const writing = new Promise<void>((resolve) => {
+      finishWrite = resolve;
+    });
+    // Another request took the conversation's sequence and is saving it: the save has not returned.
+    const saved = states.save(tokens, null, async (path) => {
+      await writing;
+      await writeFile(path, stateOf(tokens, 640));
+    });
+    const match = states.lookup([...tokens, 1000, 1001]);
+    expect(match).toMatchObject({ shared: 64 });
+    let settled = false;
+    const ready = states.settled(match!).then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    finishWrite();
+    await ready;
+    expect(await saved).toBe(true);
+    expect(await states.restore(match!, loadTokens)).toMatchObject({ ok: true, tokens: 64, bytes: 640 });
+    await tier.close();
+  });
+
+  it("forgets a state whose write failed: a lookup made meanwhile finds it gone", async () => {
+    const tier = await openTier({ ram: 1 << 20, disk: 0 });
+    const states = tier.forModel("m", identity("m"), 4);
+    const tokens = range(9, 64);
+    let failWrite = (): void => {};
+    const failing = new Promise<void>((_, reject) => {
+      failWrite = () => reject(new Error("disk full"));
+    });
+    const saved = states.save(tokens, null, () => failing);
+    const match = states.lookup(tokens);
+    expect(match).not.toBeNull();
+    failWrite();
+    expect(await saved).toBe(false);
+    expect(await states.restore(match!, loadTokens)).toMatchObject({ ok: false, dirty: false });
+    expect(states.lookup(tokens)).toBeNull();
+    await tier.close();
+  });
+
   it("treats a restore that gave other tokens as a failure and forgets the state", async () => {
     const tier = await openTier({ ram: 1 << 20, disk: 0 });
     const states = tier.forModel("m", identity("m"), 4);

@@ -98,6 +98,9 @@ export class PrefixReuse {
         );
       }
       if (restore) {
+        // A state still being written (another request just took its sequence) is waited for before
+        // the gate, which holds other sequences' decodes back.
+        await states.settled(match);
         const outcome = await this.#gate.exclusive(sequence, () =>
           states.restore(match, async (path) => {
             await sequence.loadStateFromFile(path, { acceptRisk: true });
