@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import { availableParallelism } from "node:os";
 import {
   boundUrls,
@@ -16,7 +17,7 @@ import { discoverNode, type NodeDiscovery } from "./discovery/discover-node.js";
 import type { Engine } from "./engine/engine.js";
 import { LlamaCppEngine } from "./engine/llama-cpp/llama-cpp-engine.js";
 import type { PhaseThreadCounts } from "./engine/llama-cpp/phase-threads.js";
-import { buildNeuronApp } from "./http/neuron-app.js";
+import { buildNeuronApp, type NeuronRoute } from "./http/neuron-app.js";
 import type { NeuronContext } from "./http/neuron-context.js";
 import { KvTier } from "./kv-cache/kv-tier.js";
 import { createNeuronMetrics, type NeuronMetrics } from "./metrics/neuron-metrics.js";
@@ -39,6 +40,10 @@ export interface StartNeuronOptions {
   shutdownGraceMs?: number;
   /** Pulls from Hugging Face: the hub defaults to HF_ENDPOINT / HF_TOKEN; tests inject free space. */
   pulls?: { hub?: HubSettings; freeSpace?: FreeSpace; retryDelayMs?: number };
+  /** Routes an embedder adds next to the neuron API (the testkit's fake neuron: its knobs). */
+  extraRoutes?: readonly NeuronRoute[];
+  /** Called for every `POST /models/load` and `/models/unload`, before it is served. */
+  onLifecycleRequest?: (action: "load" | "unload", model: string) => void;
 }
 
 export interface RunningNeuron {
@@ -50,6 +55,8 @@ export interface RunningNeuron {
   /** Open-deployment warnings (also logged). */
   warnings: readonly string[];
   manager: ModelManager;
+  /** The HTTP server (an embedder may watch its connections). */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -186,12 +193,14 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     authToken: config.authToken,
     testHooks: options.testHooks === true,
     forceToolCallDefault: options.forceToolCallDefault,
+    onLifecycleRequest: options.onLifecycleRequest,
   };
   const app = buildNeuronApp(context, {
     bodyLimit: 64 * 1024 * 1024,
     loopbackOnly: isLoopbackHost(config.listen.host),
     limits: { requestTimeoutMs: config.requestTimeout, maxConnections: config.maxConnections },
     logger,
+    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
@@ -205,6 +214,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     port: typeof address === "object" && address ? address.port : config.listen.port,
     warnings,
     manager,
+    server: app.server,
     close: () => {
       closing ??= shutdown(app.close(), manager, pulls, engine, kvTier, options.shutdownGraceMs ?? 10_000);
       return closing;

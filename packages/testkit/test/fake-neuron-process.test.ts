@@ -24,8 +24,8 @@ describe("fake neuron in its own process", () => {
     const models = NeuronModelsResponseSchema.parse(await (await fetch(`${fake.url}/models`)).json());
     expect(models.node).toBe("beta");
     expect(models.models.map((model) => [model.id, model.state])).toEqual([
-      ["qwen3:0.6b", "loaded"],
       ["llama", "unloaded"],
+      ["qwen3:0.6b", "loaded"],
     ]);
 
     expect(await setFakeKnobs(fake.url, { status503: true })).toMatchObject({ status503: true });

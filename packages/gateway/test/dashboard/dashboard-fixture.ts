@@ -23,7 +23,7 @@ export async function startDashboardFleet(): Promise<{ neuron: FakeNeuron; gatew
     name: "alpha",
     memoryTotal: 24 * GiB,
     models: [
-      { id: "warm", memory: 1.2 * GiB, loaded: true },
+      { id: "warm", memory: Math.round(1.2 * GiB), loaded: true },
       { id: "cold", memory: 6 * GiB, contextLength: 8192 },
     ],
     knobs: { holdLoads: true, tokenDelayMs: 4, firstByteDelayMs: 20 },

@@ -32,8 +32,7 @@ describe("cold loads", () => {
         max_tokens: 3,
       });
     const first = ask("one");
-    await node.waitFor(() => node.stats().loadRequests.cold === 1);
-    expect(node.model("cold")?.state).toBe("loading");
+    await node.waitFor(() => node.stats().loadRequests.cold === 1 && node.model("cold")?.state === "loading");
     const second = ask("two");
     // A round trip through the gateway after the second request went out: it has arrived and is waiting.
     expect((await gw.get("/health")).status).toBe(200);
@@ -55,7 +54,9 @@ describe("cold loads", () => {
   it("makes an operator's load and a request's for the same model one load", async () => {
     node.set({ holdLoads: true });
     const loaded = gw.post("/admin/models/load", { model: "operated" });
-    await node.waitFor(() => node.stats().loadRequests.operated === 1);
+    await node.waitFor(
+      () => node.stats().loadRequests.operated === 1 && node.model("operated")?.state === "loading",
+    );
     const answer = gw.openai().chat.completions.create({
       model: "operated",
       messages: [{ role: "user", content: "hi" }],

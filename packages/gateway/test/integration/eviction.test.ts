@@ -81,14 +81,16 @@ describe("eviction", () => {
       lru.node
         .models()
         .filter((m) => m.state === "loaded")
-        .map((m) => m.id),
-    ).toEqual(["rookie", "incoming"]);
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(["incoming", "rookie"]);
     expect(
       priority.node
         .models()
         .filter((m) => m.state === "loaded")
-        .map((m) => m.id),
-    ).toEqual(["veteran", "incoming"]);
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(["incoming", "veteran"]);
 
     const evictions = (decisions: typeof lru.decisions) =>
       decisions.filter((decision) => decision.kind === "evict").map((decision) => decision.message);

@@ -43,6 +43,18 @@ describe("failover and stream failures", () => {
   let second: FakeNeuron;
   let gw: TestGateway;
 
+  /** Both nodes idle, as the gateway sees them: the next request goes to the preferred a-first. */
+  const idle = async (): Promise<void> => {
+    await first.waitFor(() => first.stats().inFlight.m === 0);
+    await second.waitFor(() => second.stats().inFlight.m === 0);
+    await waitFor("the gateway to see every node idle", async () => {
+      const fleet = (await okJson(await gw.get("/admin/fleet"))) as {
+        nodes: { name: string; models: { id: string; in_flight: number }[] }[];
+      };
+      return fleet.nodes.every((node) => node.models.every((model) => model.in_flight === 0));
+    });
+  };
+
   beforeAll(async () => {
     first = await fake("a-first", true);
     second = await fake("b-second", true);
@@ -75,13 +87,7 @@ describe("failover and stream failures", () => {
     expect(nextResponse.headers.get("x-cortex-node")).toBe("b-second");
     for await (const chunk of next) expect(chunk.model).toBe("m");
     abort.abort();
-    await first.waitFor(() => first.stats().inFlight.m === 0);
-    await waitFor("the gateway to see a-first idle again", async () => {
-      const fleet = (await okJson(await gw.get("/admin/fleet"))) as {
-        nodes: { name: string; models: { id: string; in_flight: number }[] }[];
-      };
-      return fleet.nodes.every((node) => node.models.every((model) => model.in_flight === 0));
-    });
+    await idle();
   });
 
   it("retries a node that answers 503 before the first byte on another node", async () => {
@@ -104,6 +110,7 @@ describe("failover and stream failures", () => {
   });
 
   it("ends a stream whose node drops mid-way with an error event and [DONE], not a hang", async () => {
+    await idle();
     const secondBefore = second.stats().requests;
     first.set({ dropAfterTokens: 3 });
     const response = await gw.post("/v1/chat/completions", {
@@ -145,6 +152,7 @@ describe("failover and stream failures", () => {
     ).rejects.toThrow(/a-first failed mid-stream/);
     expect(received.join("")).toBe("tok0 tok1 tok2");
     // In the Anthropic dialect the stream ends with an `error` event instead.
+    await idle();
     const anthropic = await gw.fetch("/v1/messages", {
       method: "POST",
       headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
@@ -159,6 +167,7 @@ describe("failover and stream failures", () => {
       error: { type: "api_error", message: expect.stringMatching(/^upstream failed mid-stream: /) },
     });
     // In the Responses dialect it ends with response.failed, the open item left without its .done.
+    await idle();
     const responses = await gw.fetch("/v1/responses", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -182,6 +191,7 @@ describe("failover and stream failures", () => {
   });
 
   it("aborts the generation on the neuron when the client disconnects mid-stream", async () => {
+    await idle();
     const abortedBefore = first.stats().aborted;
     const labels = { model: "m", status: "499" };
     const recordedBefore = await gw.metric("cortex_gateway_requests_total", labels);

@@ -25,13 +25,16 @@ import { tokenize } from "./routes/tokenize.js";
 
 type Handler = (ctx: NeuronContext, request: FastifyRequest, reply: FastifyReply) => unknown;
 
-/** The neuron's whole HTTP surface (DESIGN.md "Neuron API"). */
-const ROUTES: readonly {
+export interface NeuronRoute {
   method: "GET" | "POST" | "DELETE";
   url: string;
   handler: Handler;
+  /** Answers without the neuron token. */
   public?: boolean;
-}[] = [
+}
+
+/** The neuron's whole HTTP surface (docs/architecture.md, the neuron API in README). */
+const ROUTES: readonly NeuronRoute[] = [
   { method: "GET", url: "/health", handler: () => health(), public: true },
   { method: "GET", url: "/info", handler: (ctx) => info(ctx) },
   { method: "GET", url: "/models", handler: (ctx) => models(ctx) },
@@ -57,6 +60,8 @@ export interface NeuronAppOptions {
   /** Listening on loopback only: without a token, requests must name a loopback Host (DNS rebinding). */
   loopbackOnly: boolean;
   logger: FastifyInstance["log"] | false;
+  /** Routes an embedder adds (the testkit's fake neuron: its knobs and counters). */
+  extraRoutes?: readonly NeuronRoute[];
 }
 
 export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): FastifyInstance {
@@ -69,6 +74,7 @@ export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): F
     // The whole request must arrive in time (slow clients get 408); generation is not timed.
     ...requestTimeoutOptions(options.limits.requestTimeoutMs),
   });
+  const routes = [...ROUTES, ...(options.extraRoutes ?? [])];
   app.setErrorHandler(neuronErrorHandler);
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser(
@@ -86,9 +92,9 @@ export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): F
       const refusal = foreignHostRefusal(request.headers.host, "neuron", "auth_token");
       if (refusal !== null) throw new CortexError("permission_denied", refusal);
     }
-    if (ctx.authToken !== undefined && !isPublic(request.url)) checkToken(ctx.authToken, request);
+    if (ctx.authToken !== undefined && !isPublic(routes, request.url)) checkToken(ctx.authToken, request);
   });
-  for (const route of ROUTES) {
+  for (const route of routes) {
     app.route({
       method: route.method,
       url: route.url,
@@ -98,9 +104,9 @@ export function buildNeuronApp(ctx: NeuronContext, options: NeuronAppOptions): F
   return app;
 }
 
-function isPublic(url: string): boolean {
+function isPublic(routes: readonly NeuronRoute[], url: string): boolean {
   const path = url.split("?")[0];
-  return ROUTES.some((route) => route.public === true && route.url === path);
+  return routes.some((route) => route.public === true && route.url === path);
 }
 
 function checkToken(expected: string, request: FastifyRequest): void {

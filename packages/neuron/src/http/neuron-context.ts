@@ -18,4 +18,6 @@ export interface NeuronContext {
   testHooks: boolean;
   /** Test-only: force a tool call whenever a request with tools ends with a user turn. */
   forceToolCallDefault: string | undefined;
+  /** Called for every load or unload request, before it is served (an embedder's counters). */
+  onLifecycleRequest: ((action: "load" | "unload", model: string) => void) | undefined;
 }

@@ -1,5 +1,5 @@
 import { parseFakeNeuronArgs, FAKE_NEURON_USAGE } from "./parse-fake-neuron-args.js";
-import { startFakeNeuron } from "./start-fake-neuron.js";
+import { startFakeNeuron } from "./fake-neuron.js";
 
 /**
  * A fake neuron in a process of its own, for tests that need to `kill -9` a node or reach it from

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseByteSize } from "@cortex/core";
-import { parseKnobs } from "./fake-knobs.js";
-import type { FakeModelSpec, FakeNeuronOptions } from "./fake-neuron-options.js";
+import { parseFakeNodeKnobs } from "@cortex/neuron/fake";
+import type { FakeModelSpec, FakeNeuronOptions } from "./fake-neuron.js";
 
 export const FAKE_NEURON_USAGE = `usage: fake-neuron-main [--name NAME] [--memory BYTES] [--models id:bytes[:loaded],...]
                         [--token TOKEN] [--port PORT] [--knobs JSON]
@@ -41,7 +41,9 @@ export function parseFakeNeuronArgs(
       .map((item) => withContext("--models", () => parseModelSpec(item.trim()))),
     ...(token === undefined || token === "" ? {} : { token }),
     ...(port === undefined ? {} : { port: withContext("--port", () => parsePort(port)) }),
-    ...(knobs === undefined ? {} : { knobs: withContext("--knobs", () => parseKnobs(JSON.parse(knobs))) }),
+    ...(knobs === undefined
+      ? {}
+      : { knobs: withContext("--knobs", () => parseFakeNodeKnobs(JSON.parse(knobs))) }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { open, writeFile } from "node:fs/promises";
+import { CortexError } from "@cortex/core";
 import { z } from "zod";
 
 /**
@@ -8,6 +9,8 @@ import { z } from "zod";
 export const FakeModelKnobsSchema = z.object({
   fake: z.literal(true),
   architecture: z.string().min(1).default("llama"),
+  /** What `/models` reports as the quantization. */
+  quantization: z.string().min(1).default("fake"),
   /** Bytes the model says it needs (estimate) and uses once loaded. */
   memory: z.number().int().nonnegative().default(50_000_000),
   /** Overrides the context size the neuron asks for, so a test can provoke context_length_exceeded. */
@@ -78,3 +81,84 @@ export async function readFakeModelFile(path: string): Promise<FakeModelFile> {
     await handle.close();
   }
 }
+
+/**
+ * Knobs for a whole fake node, changed at run time (a test flips one between two requests): they apply
+ * over every model file's own knobs, from the next load or generation on. `null` clears a nullable one.
+ */
+export interface FakeNodeKnobs {
+  /** How long a load takes. */
+  loadDelayMs: number;
+  /** Loads stay in state "loading" at 0 % until this is set back to false (then take `loadDelayMs`). */
+  holdLoads: boolean;
+  /** Loads fail with this message (500 `model_load_failed`); the model ends in state "failed". */
+  failLoad: string | null;
+  /** Loads run out of memory at the end of `loadDelayMs` (503 `insufficient_memory`). */
+  oomOnLoad: boolean;
+  /** Pause before each generated token. */
+  tokenDelayMs: number;
+  /** Stop generating after this many tokens and hold the connection until the client leaves. */
+  stallAfterTokens: number | null;
+  /** Drop the client's connection after this many tokens (0: before any byte). */
+  dropAfterTokens: number | null;
+  /** Generations and token counts answer 503 `no_capacity` with `Retry-After: 1`. */
+  status503: boolean;
+  /** Pause between the model being ready and the first byte of a response. */
+  firstByteDelayMs: number;
+  /** Reply with this text (one token per word) and finish "stop", instead of "tok0 tok1 …". */
+  replyText: string | null;
+}
+
+type Kind = "ms" | "count?" | "text?" | "flag";
+
+const KINDS: Readonly<Record<keyof FakeNodeKnobs, Kind>> = {
+  loadDelayMs: "ms",
+  holdLoads: "flag",
+  failLoad: "text?",
+  oomOnLoad: "flag",
+  tokenDelayMs: "ms",
+  stallAfterTokens: "count?",
+  dropAfterTokens: "count?",
+  status503: "flag",
+  firstByteDelayMs: "ms",
+  replyText: "text?",
+};
+
+/**
+ * Checks a knob patch (from a test in another process), where a typo must fail loudly rather than leave
+ * a test running against a healthy fake.
+ */
+export function parseFakeNodeKnobs(input: unknown): Partial<FakeNodeKnobs> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new CortexError("invalid_request", "knobs must be a JSON object");
+  }
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (!Object.hasOwn(KINDS, key)) {
+      throw new CortexError(
+        "invalid_request",
+        `unknown knob ${key} (known: ${Object.keys(KINDS).join(", ")})`,
+      );
+    }
+    const kind = KINDS[key as keyof FakeNodeKnobs];
+    const count = typeof value === "number" && Number.isInteger(value) && value >= 0;
+    const fits =
+      kind === "ms"
+        ? count
+        : kind === "count?"
+          ? value === null || count
+          : kind === "text?"
+            ? value === null || typeof value === "string"
+            : typeof value === "boolean";
+    if (!fits) throw new CortexError("invalid_request", `knob ${key}: expected ${DESCRIBE[kind]}`);
+    patch[key] = value;
+  }
+  return patch as Partial<FakeNodeKnobs>;
+}
+
+const DESCRIBE: Readonly<Record<Kind, string>> = {
+  ms: "a whole number of milliseconds >= 0",
+  "count?": "a whole number >= 0 or null",
+  "text?": "a string or null",
+  flag: "true or false",
+};

@@ -25,7 +25,33 @@ export interface FakeModelOptions {
   sequences: number;
   queueLimit: number;
   onDispose: (model: FakeModel, busySequences: number) => void;
+  /** The knobs in force for the next generation; default: the model file's own. */
+  knobs?: () => GenerationKnobs;
+  events?: FakeModelEvents;
 }
+
+/** What a generation reads, once, when it starts. */
+export interface GenerationKnobs {
+  tokenDelayMs: number;
+  stallAfterTokens: number | null;
+  /** The reply, one token per word; null: "tok0 tok1 …" until max tokens. */
+  text: string | null;
+  dropAfterTokens: number | null;
+  status503: boolean;
+  firstByteDelayMs: number;
+}
+
+/** What the engine counts, and the one thing it cannot do itself (drop the connection). */
+export interface FakeModelEvents {
+  request(): void;
+  aborted(): void;
+  drop(): void;
+  changed(): void;
+}
+
+const NO_EVENTS: FakeModelEvents = { request() {}, aborted() {}, drop() {}, changed() {} };
+/** Short, so a gateway that honours Retry-After does not slow tests down. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** What the real engine gives max_tokens when a request does not say; small so fake tests stay fast. */
 const DEFAULT_MAX_TOKENS = 16;
@@ -44,6 +70,8 @@ export class FakeModel implements EngineModel {
   readonly #disposal = new AbortController();
   readonly #onDispose: FakeModelOptions["onDispose"];
   readonly #cache: FakePrefixCache;
+  readonly #knobs: () => GenerationKnobs;
+  readonly #events: FakeModelEvents;
   #callIds = 0;
 
   constructor(knobs: FakeModelKnobs, options: FakeModelOptions) {
@@ -61,6 +89,17 @@ export class FakeModel implements EngineModel {
       prefillMsPerToken: knobs.prefillMsPerToken,
       restoreMsPerToken: knobs.restoreMsPerToken,
     });
+    this.#knobs =
+      options.knobs ??
+      (() => ({
+        tokenDelayMs: knobs.tokenDelayMs,
+        stallAfterTokens: knobs.stallAfterTokens,
+        text: knobs.text,
+        dropAfterTokens: null,
+        status503: false,
+        firstByteDelayMs: 0,
+      }));
+    this.#events = options.events ?? NO_EVENTS;
   }
 
   cacheReport(): ModelCacheReport {
@@ -89,17 +128,35 @@ export class FakeModel implements EngineModel {
   }
 
   tokenizeChat(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[] {
+    if (this.#knobs().status503) throw noCapacity();
+    return this.#promptTokens(request);
+  }
+
+  #promptTokens(request: Pick<CanonicalChatRequest, "messages" | "tools">): number[] {
     return fakeTokenIds(messagesText(request.messages));
   }
 
   async chat(request: CanonicalChatRequest, options: GenerateOptions): Promise<ChatResult> {
     const tool = this.#forcedTool(request, options.forceToolCall);
     const chain = prefixFingerprints(request);
-    return this.#generate(this.tokenizeChat(request), request.maxTokens, request.stop, tool, options, chain);
+    return this.#generate(
+      () => this.#promptTokens(request),
+      request.maxTokens,
+      request.stop,
+      tool,
+      options,
+      chain,
+    );
   }
 
   async complete(request: CompletionRequest, options: GenerateOptions): Promise<ChatResult> {
-    return this.#generate(this.tokenize(request.prompt), request.maxTokens, request.stop, undefined, options);
+    return this.#generate(
+      () => this.tokenize(request.prompt),
+      request.maxTokens,
+      request.stop,
+      undefined,
+      options,
+    );
   }
 
   async embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }> {
@@ -133,7 +190,7 @@ export class FakeModel implements EngineModel {
   }
 
   async #generate(
-    prompt: number[],
+    tokenize: () => number[],
     maxTokens: number | undefined,
     stop: readonly string[],
     tool: string | undefined,
@@ -141,6 +198,11 @@ export class FakeModel implements EngineModel {
     chain: readonly string[] = [],
   ): Promise<ChatResult> {
     this.#assertUsable();
+    this.#events.request();
+    // Read once: a test that flips a knob mid-generation gets the generation it started.
+    const knobs = this.#knobs();
+    if (knobs.status503) throw noCapacity();
+    const prompt = tokenize();
     if (prompt.length > this.contextSize) {
       throw new CortexError(
         "context_length_exceeded",
@@ -149,17 +211,40 @@ export class FakeModel implements EngineModel {
       );
     }
     const signal = AbortSignal.any([options.signal, this.#disposal.signal]);
+    const progress = { knobs, dropped: false };
+    try {
+      return await this.#generateOnSequence(prompt, chain, maxTokens, stop, tool, options, signal, progress);
+    } catch (error) {
+      // The caller went away or a forced unload aborted it (not a connection the knobs dropped).
+      if (options.signal.aborted && !progress.dropped) this.#events.aborted();
+      throw error;
+    }
+  }
+
+  async #generateOnSequence(
+    prompt: number[],
+    chain: readonly string[],
+    maxTokens: number | undefined,
+    stop: readonly string[],
+    tool: string | undefined,
+    options: GenerateOptions,
+    signal: AbortSignal,
+    progress: Progress,
+  ): Promise<ChatResult> {
     const lease = await this.#pool.acquire(prompt, signal);
     try {
       const reused = await this.#cache.prepare(lease.sequence, lease.reusedTokens, prompt, chain, signal);
       const promptUsage = { promptTokens: prompt.length, completionTokens: 0, cachedPromptTokens: reused };
+      await abortableDelay(progress.knobs.firstByteDelayMs, signal);
+      // Dropped before any byte: the client sees a connection reset before a status line.
+      await this.#maybeDrop(0, signal, progress);
       options.onStarted?.(promptUsage);
       await this.#cache.prefill(prompt.length - reused, signal);
       const limit = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - prompt.length);
       const output =
         tool === undefined
-          ? await this.#text(limit, stop, signal, options.onEvent)
-          : await this.#toolCall(tool, signal, options.onEvent);
+          ? await this.#text(limit, stop, signal, options.onEvent, progress)
+          : await this.#toolCall(tool, signal, options.onEvent, progress);
       lease.sequence.tokens = [...prompt, ...fakeTokenIds(output.text)];
       return {
         text: output.text,
@@ -179,14 +264,16 @@ export class FakeModel implements EngineModel {
     stop: readonly string[],
     signal: AbortSignal,
     onEvent: (event: ContentDelta) => void,
+    progress: Progress,
   ): Promise<Output> {
-    const words = this.knobs.text === null ? null : fakeWords(this.knobs.text);
+    const { text } = progress.knobs;
+    const words = text === null ? null : fakeWords(text);
     const filter = new StopSequenceFilter(stop, (text) => onEvent({ type: "text-delta", text }));
     let tokens = 0;
     while (tokens < limit) {
       const word = words ? words[tokens] : `tok${tokens}`;
       if (word === undefined) break;
-      await this.#nextToken(tokens, signal);
+      await this.#nextToken(tokens, signal, progress);
       tokens++;
       const stopSequence = filter.push(tokens === 1 ? word : ` ${word}`);
       if (stopSequence !== undefined) {
@@ -213,13 +300,14 @@ export class FakeModel implements EngineModel {
     name: string,
     signal: AbortSignal,
     onEvent: (event: ContentDelta) => void,
+    progress: Progress,
   ): Promise<Output> {
     const call: ToolCall = { id: `call_fake_${this.#callIds++}`, name, arguments: "" };
-    await this.#nextToken(0, signal);
+    await this.#nextToken(0, signal, progress);
     onEvent({ type: "tool-call-start", index: 0, id: call.id, name });
     let tokens = 1;
     for (const argumentsDelta of TOOL_ARGUMENT_DELTAS) {
-      await this.#nextToken(tokens, signal);
+      await this.#nextToken(tokens, signal, progress);
       tokens++;
       call.arguments += argumentsDelta;
       onEvent({ type: "tool-call-delta", index: 0, argumentsDelta });
@@ -228,12 +316,20 @@ export class FakeModel implements EngineModel {
   }
 
   /** Waits out the token delay, or forever once the stall point is reached; both end on abort. */
-  async #nextToken(generated: number, signal: AbortSignal): Promise<void> {
+  async #nextToken(generated: number, signal: AbortSignal, progress: Progress): Promise<void> {
     signal.throwIfAborted();
-    if (this.knobs.stallAfterTokens !== null && generated >= this.knobs.stallAfterTokens) {
-      await untilAborted(signal);
-    }
-    if (this.knobs.tokenDelayMs > 0) await abortableDelay(this.knobs.tokenDelayMs, signal);
+    const { stallAfterTokens, tokenDelayMs } = progress.knobs;
+    if (generated > 0) await this.#maybeDrop(generated, signal, progress);
+    if (stallAfterTokens !== null && generated >= stallAfterTokens) await untilAborted(signal);
+    if (tokenDelayMs > 0) await abortableDelay(tokenDelayMs, signal);
+  }
+
+  /** At the `dropAfterTokens` point: drop the connection, then end with the abort that follows. */
+  async #maybeDrop(generated: number, signal: AbortSignal, progress: Progress): Promise<void> {
+    if (progress.knobs.dropAfterTokens !== generated) return;
+    progress.dropped = true;
+    this.#events.drop();
+    await untilAborted(signal);
   }
 
   #forcedTool(request: CanonicalChatRequest, forceToolCall: string | undefined): string | undefined {
@@ -258,6 +354,18 @@ export class FakeModel implements EngineModel {
   #assertUsable(): void {
     if (this.disposed) throw new Error("fake model used after dispose");
   }
+}
+
+interface Progress {
+  readonly knobs: GenerationKnobs;
+  /** The connection was dropped on purpose: the abort that follows is not the caller's. */
+  dropped: boolean;
+}
+
+function noCapacity(): CortexError {
+  return new CortexError("no_capacity", "the fake model has no capacity (status503 knob)", {
+    retryAfter: RETRY_AFTER_SECONDS,
+  });
 }
 
 interface Output {

@@ -20,6 +20,7 @@ export async function loadModel(
   reply: FastifyReply,
 ): Promise<LifecycleResponse> {
   const body = parseBody(LoadRequestSchema, request.body);
+  ctx.onLifecycleRequest?.("load", body.model);
   const disconnect = abortOnDisconnect(reply.raw);
   const model = await ctx.manager.load(
     body.model,
@@ -31,6 +32,7 @@ export async function loadModel(
 
 export async function unloadModel(ctx: NeuronContext, request: FastifyRequest): Promise<LifecycleResponse> {
   const body = parseBody(UnloadRequestSchema, request.body);
+  ctx.onLifecycleRequest?.("unload", body.model);
   return { model: await ctx.manager.unload(body.model, body.force === true) };
 }
 
