@@ -37,6 +37,8 @@ export interface FleetModel {
   last_used: number | null;
   context_length: number | null;
   pinned: boolean;
+  /** Unloaded after this long unused; 0 = never (absent from older gateways). */
+  idle_unload_ms?: number;
   /** Only for pulls: what is downloading, and (when it failed) why. */
   download?: FleetDownload;
   error?: string | null;

@@ -47,9 +47,11 @@ describe("cortex status", () => {
     expect(result).toMatchObject({ code: 0, stderr: "" });
     const lines = result.stdout.split("\n");
     expect(lines[0]).toMatch(
-      /^NODE +HEALTH +BACKEND +GPUS +MEMORY +TOK\/S +MODEL +STATE +IN-FLIGHT +QUEUED$/,
+      /^NODE +HEALTH +BACKEND +GPUS +MEMORY +TOK\/S +MODEL +STATE +IN-FLIGHT +QUEUED +IDLE$/,
     );
-    expect(lines[1]).toMatch(/^alpha +up +cpu +- +30 MiB \/ 100 MiB budget +\d+(\.\d)? +warm +loaded +0 +0$/);
+    expect(lines[1]).toMatch(
+      /^alpha +up +cpu +- +30 MiB \/ 100 MiB budget +\d+(\.\d)? +warm +loaded +0 +0 +\S+$/,
+    );
     expect(lines[2]).toMatch(/^beta +down +- +- +- +- +-$/);
     expect(lines.slice(3)).toEqual(["", "beta: neuron beta refused the connection", ""]);
     expect(result.stdout).not.toContain("\x1b[");

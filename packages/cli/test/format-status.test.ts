@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { formatGpus, formatMemory, formatModelState, formatStatus } from "../src/format/format-status.js";
+import {
+  formatGpus,
+  formatIdle,
+  formatMemory,
+  formatModelState,
+  formatStatus,
+} from "../src/format/format-status.js";
 import { cpuNode, downNode, fleetModel, fleetOf, gpuNode, GiB } from "./fleet-fixtures.js";
 
 const PIPED = { tty: false, color: false };
@@ -24,10 +30,10 @@ describe("formatStatus", () => {
 
   it("shows GPU and CPU nodes, loaded models with state and in-flight, tok/s; piped rows are whole", () => {
     expect(formatStatus(fleet, rates, PIPED).split("\n")).toEqual([
-      "NODE   HEALTH  BACKEND  GPUS         MEMORY                   TOK/S  MODEL               STATE        IN-FLIGHT  QUEUED",
-      "gpu-a  up      cuda     2x RTX 4090  13.5 GiB / 48 GiB VRAM    41.2  qwen3-32b (pinned)  loaded               2       3",
-      "gpu-a  up      cuda     2x RTX 4090  13.5 GiB / 48 GiB VRAM    41.2  llama-8b            loading 40%          0       0",
-      "cpu-b  up      cpu      -            1.5 GiB / 16 GiB budget   1235  tiny                loaded               1       0",
+      "NODE   HEALTH  BACKEND  GPUS         MEMORY                   TOK/S  MODEL               STATE        IN-FLIGHT  QUEUED  IDLE",
+      "gpu-a  up      cuda     2x RTX 4090  13.5 GiB / 48 GiB VRAM    41.2  qwen3-32b (pinned)  loaded               2       3     -",
+      "gpu-a  up      cuda     2x RTX 4090  13.5 GiB / 48 GiB VRAM    41.2  llama-8b            loading 40%          0       0     -",
+      "cpu-b  up      cpu      -            1.5 GiB / 16 GiB budget   1235  tiny                loaded               1       0     -",
       "gone   down    -        -            -                            -  -",
       "",
       "gone: neuron gone refused the connection",
@@ -38,14 +44,14 @@ describe("formatStatus", () => {
   it("on a terminal shows a node's cells once, on its first model row", () => {
     const lines = formatStatus(fleet, rates, TTY).split("\n");
     expect(lines[1]).toMatch(/^gpu-a {2}up {6}cuda/);
-    expect(lines[2]).toBe(`${" ".repeat(69)}llama-8b            loading 40%          0       0`);
+    expect(lines[2]).toBe(`${" ".repeat(69)}llama-8b            loading 40%          0       0     -`);
     expect(lines[3]).toMatch(/^cpu-b/);
   });
 
   it("shows '-' for tok/s when the metrics could not be read or a node has none", () => {
     const lines = formatStatus(fleetOf(cpuNode()), undefined, PIPED).split("\n");
     expect(lines).toEqual([
-      "NODE   HEALTH  BACKEND  GPUS  MEMORY                   TOK/S  MODEL  STATE  IN-FLIGHT  QUEUED",
+      "NODE   HEALTH  BACKEND  GPUS  MEMORY                   TOK/S  MODEL  STATE  IN-FLIGHT  QUEUED  IDLE",
       "cpu-b  up      cpu      -     1.5 GiB / 16 GiB budget      -  -",
       "",
     ]);
@@ -95,5 +101,17 @@ describe("status cells", () => {
     expect(formatModelState({ state: "converting", progress: 1 })).toBe("converting 100%");
     expect(formatModelState({ state: "loading", progress: null })).toBe("loading");
     expect(formatModelState({ state: "loaded", progress: 1 })).toBe("loaded");
+  });
+});
+
+describe("formatIdle", () => {
+  const now = 1_000_000_000;
+  it("shows how long a loaded model has been unused, and its idle_unload unless pinned", () => {
+    const loaded = fleetModel("m", { last_used: now - 4 * 60_000 });
+    expect(formatIdle(loaded, now)).toBe("4m");
+    expect(formatIdle({ ...loaded, idle_unload_ms: 30 * 60_000 }, now)).toBe("4m / 30m");
+    expect(formatIdle({ ...loaded, idle_unload_ms: 30 * 60_000, pinned: true }, now)).toBe("4m");
+    expect(formatIdle({ ...loaded, in_flight: 1 }, now)).toBe("-");
+    expect(formatIdle({ ...loaded, state: "unloaded" }, now)).toBe("-");
   });
 });

@@ -125,10 +125,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (decision.kind === "evict" && decision.node) {
       const reason = runtime.scheduler.strategy;
       metrics.evictions.inc({ model: decision.model, node: decision.node, reason });
+      metrics.swaps.inc({ node: decision.node });
     }
     if (decision.kind === "defrag") metrics.defragMoves.inc();
   });
-  const catalogue = new ModelCatalogue(current, () => registry.snapshot());
+  const catalogue = new ModelCatalogue(
+    current,
+    () => registry.snapshot(),
+    (id) => scheduler.isPinned(id),
+  );
   /** The client of a configured node, or a 400 naming the nodes there are. */
   const clientFor = (node: string): NeuronClient => {
     const client = clients.get(node);
@@ -146,7 +151,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     metrics,
     registry: promRegistry,
     catalog: () => catalogue.entries(),
-    fleet: () => describeFleet(registry.snapshot(), scheduler, decisions),
+    fleet: () => describeFleet(registry.snapshot(), scheduler, decisions, (id) => runtime.profileOf(id)),
     resolveModel: (requested) => catalogue.resolve(requested),
     route: (modelId, routeContext) => scheduler.route(modelId, routeContext),
     clientOf: (node) => clients.get(node),
@@ -168,6 +173,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     now,
     newId,
+    keyless: () => runtime.apiKeys.length === 0,
   };
   const app = buildGatewayApp(context, {
     bodyLimit: runtime.config.gateway.bodyLimit,
@@ -191,6 +197,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     }
   }
   poller.start();
+  // Upkeep (queued requests, idle TTL, replicas) runs at the poll interval: it acts on what polls show.
+  const runUpkeep = (): void => {
+    try {
+      scheduler.upkeep();
+    } catch (error) {
+      logger.warn({ err: error }, "scheduler upkeep failed");
+    }
+  };
+  let upkeepTimer = setInterval(runUpkeep, runtime.config.fleet.pollInterval);
+  upkeepTimer.unref();
   await app.listen({ host: runtime.config.gateway.listen.host, port: runtime.config.gateway.listen.port });
   const metricsServer = await listenMetrics(promRegistry, runtime.config.gateway.metricsListen);
   const api = boundUrls(app.server.address());
@@ -213,10 +229,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       registry.setNeurons(config.neurons);
       registry.downAfter = config.fleet.downAfter;
       poller.setPollInterval(config.fleet.pollInterval);
+      clearInterval(upkeepTimer);
+      upkeepTimer = setInterval(runUpkeep, config.fleet.pollInterval);
+      upkeepTimer.unref();
       void poller.pollNow();
     },
     close: () => {
       closing ??= (async () => {
+        clearInterval(upkeepTimer);
         await poller.stop();
         await app.close();
         await new Promise<void>((resolve) => metricsServer.close(() => resolve()));

@@ -10,3 +10,4 @@ export * from "./hub/hub-files.js";
 export * from "./raw-connection.js";
 export * from "./hub/hub-cache.js";
 export * from "./claude-code-session.js";
+export * from "./fake-engine/spawn-fake-engine-neuron.js";

@@ -1,4 +1,4 @@
-import { formatBytes } from "@cortex/core";
+import { formatBytes, humanAge } from "@cortex/core";
 import type { Fleet, FleetGpu, FleetModel, FleetNode } from "../gateway-types.js";
 import { formatRate } from "./format-rate.js";
 import { renderTable, type Cell, type Column, type Tone } from "./render-table.js";
@@ -7,6 +7,8 @@ export interface StatusOptions {
   /** A terminal: repeated node cells are left blank on a node's further model rows. */
   tty: boolean;
   color: boolean;
+  /** Epoch ms, for how long models have been idle (default: the clock). */
+  now?: number;
 }
 
 const COLUMNS: readonly Column[] = [
@@ -20,6 +22,7 @@ const COLUMNS: readonly Column[] = [
   { header: "STATE" },
   { header: "IN-FLIGHT", align: "right" },
   { header: "QUEUED", align: "right" },
+  { header: "IDLE", align: "right" },
 ];
 
 const HEALTH_TONE: Readonly<Record<FleetNode["state"], Tone>> = { up: "good", degraded: "warn", down: "bad" };
@@ -49,7 +52,7 @@ export function formatStatus(
     if (models.length === 0) rows.push([...nodeCells, "-"]);
     models.forEach((model, index) => {
       const cells = index === 0 || !options.tty ? nodeCells : nodeCells.map(() => "");
-      rows.push([...cells, ...modelCells(model)]);
+      rows.push([...cells, ...modelCells(model, options.now ?? Date.now())]);
     });
   }
   const notes = fleet.nodes
@@ -79,13 +82,28 @@ export function formatMemory(node: FleetNode): string {
   return `${formatBytes(node.memory.used)} / ${formatBytes(node.memory.total)} ${kind}`;
 }
 
-function modelCells(model: FleetModel): Cell[] {
+function modelCells(model: FleetModel, now: number): Cell[] {
   return [
     model.pinned ? `${model.id} (pinned)` : model.id,
     { text: formatModelState(model), tone: stateTone(model.state) },
     String(model.in_flight),
     String(model.queued),
+    formatIdle(model, now),
   ];
+}
+
+/**
+ * How long a loaded model has gone unused, and after how long it is unloaded: "12s", "4m / 30m"; "-"
+ * while it is busy or not loaded.
+ */
+export function formatIdle(
+  model: Pick<FleetModel, "state" | "in_flight" | "last_used" | "pinned" | "idle_unload_ms">,
+  now: number,
+): string {
+  if (model.state !== "loaded" || model.in_flight > 0) return "-";
+  const idle = model.last_used === null ? "-" : humanAge(now - model.last_used);
+  const ttl = model.idle_unload_ms ?? 0;
+  return ttl > 0 && !model.pinned ? `${idle} / ${humanAge(ttl)}` : idle;
 }
 
 /** "loaded", "loading 40%", "downloading 12%", "failed". */

@@ -1,13 +1,13 @@
 import { normalizeHttpUrl } from "./config-values.js";
 import { describeTomlValue, formatTomlPath, type ConfigIssue } from "./format-config-issues.js";
-import { asTable, duplicateIssues, stringsIn, tablesIn, type KeyedEntry } from "./raw-toml.js";
+import { asTable, duplicateIssues, tablesIn, type KeyedEntry } from "./raw-toml.js";
 
 /** Cross-field rules of cortex.toml. Secrets are never echoed back. */
 export function checkCortexConfig(document: unknown): ConfigIssue[] {
   const root = asTable(document);
   const neurons = tablesIn(root?.["neurons"]);
   const gateway = asTable(root?.["gateway"]);
-  const apiKeys = stringsIn(gateway?.["api_keys"]);
+  const apiKeys = keysIn(gateway?.["api_keys"]);
 
   const names = neurons.flatMap(({ index, table }): KeyedEntry[] => {
     const name = table["name"];
@@ -17,7 +17,7 @@ export function checkCortexConfig(document: unknown): ConfigIssue[] {
     const endpoint = typeof table["endpoint"] === "string" ? normalizeHttpUrl(table["endpoint"]) : undefined;
     return endpoint === undefined ? [] : [{ key: endpoint, path: ["neurons", index, "endpoint"] }];
   });
-  const keys = apiKeys.map(({ index, value }): KeyedEntry => ({ key: value, path: ["api_keys", index] }));
+  const keys = apiKeys.map(({ path, value }): KeyedEntry => ({ key: value, path }));
 
   const issues = [
     ...duplicateIssues(
@@ -41,4 +41,14 @@ export function checkCortexConfig(document: unknown): ConfigIssue[] {
     });
   }
   return issues;
+}
+
+/** The keys of `api_keys`, bare or in a table (`{ key = ... }`), with where each one is. */
+function keysIn(value: unknown): { path: (string | number)[]; value: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item: unknown, index) => {
+    if (typeof item === "string") return [{ path: ["api_keys", index], value: item }];
+    const key = asTable(item)?.["key"];
+    return typeof key === "string" ? [{ path: ["api_keys", index, "key"], value: key }] : [];
+  });
 }

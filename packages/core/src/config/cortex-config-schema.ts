@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { configTable } from "./config-table.js";
+import { describeTomlValue } from "./format-config-issues.js";
 import type { DeepReadonly } from "./deep-freeze.js";
 import {
   byteSize,
@@ -30,12 +31,42 @@ export const DEFAULT_PRIORITY_CLASS: PriorityClass = "normal";
 export const ROUTING_POLICIES = ["prefix", "least-busy", "random"] as const;
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
 
+const apiKeyTableSchema = configTable({
+  key: nonEmptyString(),
+  name: nonEmptyString().optional(),
+  priority: z.enum(PRIORITY_CLASSES).default(DEFAULT_PRIORITY_CLASS),
+  priority_header: z.boolean().default(false),
+});
+
+/**
+ * An `api_keys` entry: a bare key, or a table naming the key and its priority settings. Dispatched on the
+ * value's type rather than with a union, so a bad table reports its own keys (a union says only "Invalid
+ * input").
+ */
+const apiKeySchema = z.unknown().transform((value, ctx): z.output<typeof apiKeyTableSchema> => {
+  if (typeof value === "string" && value !== "") {
+    return { key: value, priority: DEFAULT_PRIORITY_CLASS, priority_header: false };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a key or a table { key, name, priority, priority_header } (got ${describeTomlValue(value)})`,
+      input: value,
+    });
+    return z.NEVER;
+  }
+  const parsed = apiKeyTableSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: "custom" });
+  return z.NEVER;
+});
+
 function gatewaySchema(baseDir: string) {
   return configTable({
     listen: listenAddress().prefault("0.0.0.0:31313"),
     metrics_listen: listenAddress().prefault("0.0.0.0:31314"),
     // An empty list would lock every client out; absent is how auth is turned off.
-    api_keys: z.array(nonEmptyString()).min(1).optional(),
+    api_keys: z.array(apiKeySchema).min(1).optional(),
     admin_key: nonEmptyString().optional(),
     neuron_token: nonEmptyString().optional(),
     default_model: nonEmptyString().optional(),
@@ -46,7 +77,14 @@ function gatewaySchema(baseDir: string) {
     listen: table.listen,
     metricsListen: table.metrics_listen,
     /** Empty when client auth is off. */
-    apiKeys: table.api_keys ?? [],
+    apiKeys: (table.api_keys ?? []).map((entry) => entry.key),
+    /** Each key's settings, in `apiKeys` order (a bare key: named `key-<n>`, class normal, no header). */
+    clients: (table.api_keys ?? []).map((entry, index) => ({
+      name: entry.name ?? `key-${index + 1}`,
+      priority: entry.priority,
+      /** Whether the key may choose its class per request with `x-cortex-priority`. */
+      priorityHeader: entry.priority_header,
+    })),
     /** Required for /admin/* when set; api keys never grant admin. */
     adminKey: table.admin_key,
     /** Sent to neurons as `Authorization: Bearer` unless a neuron has its own `token`. */
@@ -103,11 +141,22 @@ const fleetSchema = configTable({
 const schedulerSchema = configTable({
   queue_limit: integer({ min: 1 }).prefault(64),
   headroom: byteSize().prefault(0),
+  routing: z.enum(ROUTING_POLICIES).default("prefix"),
+  idle_unload: duration({ min: 0 }).prefault("0"),
+  replica_after: duration({ min: 1 }).prefault("2s"),
+  replica_idle: duration({ min: 1 }).prefault("5m"),
 }).transform((table) => ({
-  /** Requests that may wait for one model's cold load. */
+  /** Requests that may wait for one model (for a free sequence or its cold load). */
   queueLimit: table.queue_limit,
   /** Bytes kept free on every node beyond what the node itself reports. */
   headroom: table.headroom,
+  routing: table.routing,
+  /** Milliseconds a model may stay unused before it is unloaded (models.toml overrides); 0 = never. */
+  idleUnload: table.idle_unload,
+  /** A model whose oldest request has waited this long (ms) gets another replica, up to its `max`. */
+  replicaAfter: table.replica_after,
+  /** A replica beyond a model's `min` unused this long (ms) is unloaded. */
+  replicaIdle: table.replica_idle,
 }));
 
 /** The Responses API's stored responses (`store` not false): `previous_response_id`, `GET /v1/responses/{id}`. */
@@ -154,3 +203,5 @@ export type FleetConfig = CortexConfig["fleet"];
 export type SchedulerConfig = CortexConfig["scheduler"];
 export type ResponsesConfig = CortexConfig["responses"];
 export type NeuronEntry = CortexConfig["neurons"][number];
+/** One api key's settings (its priority class, whether it may set `x-cortex-priority`). */
+export type ClientSettings = GatewayConfig["clients"][number];

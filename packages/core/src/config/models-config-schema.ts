@@ -2,7 +2,15 @@ import { z } from "zod";
 import { configTable } from "./config-table.js";
 import type { DeepReadonly } from "./deep-freeze.js";
 import { describeTomlValue } from "./format-config-issues.js";
-import { byteSize, finiteNumber, integer, nodeName, nonEmptyString, tomlValue } from "./config-values.js";
+import {
+  byteSize,
+  duration,
+  finiteNumber,
+  integer,
+  nodeName,
+  nonEmptyString,
+  tomlValue,
+} from "./config-values.js";
 
 /** Exact alias, or a prefix ending in "*" (e.g. "claude-*"). */
 function modelAlias() {
@@ -32,6 +40,21 @@ const samplingSchema = configTable({
   maxTokens: table.max_tokens,
 }));
 
+/** On how many nodes a model runs at once: `min` kept while they fit, up to `max` under queueing. */
+const replicasSchema = configTable({
+  min: integer({ min: 1, max: 64 }).prefault(1),
+  max: integer({ min: 1, max: 64 }).prefault(1),
+}).superRefine((table, ctx) => {
+  if (typeof table.min === "number" && typeof table.max === "number" && table.min > table.max) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["min"],
+      message: `must be <= max (got min ${table.min}, max ${table.max})`,
+      input: table.min,
+    });
+  }
+});
+
 const modelProfileSchema = configTable({
   id: nonEmptyString(),
   aliases: z.array(modelAlias()).prefault([]),
@@ -42,6 +65,8 @@ const modelProfileSchema = configTable({
   pinned: z.boolean().default(false),
   context_size: integer({ min: 1 }).optional(),
   expected_memory: byteSize({ min: 1 }).optional(),
+  replicas: replicasSchema.prefault({}),
+  idle_unload: duration({ min: 0 }).optional(),
   sampling: samplingSchema.prefault({}),
 }).transform((table) => ({
   /** The model id as neurons report it. */
@@ -58,6 +83,9 @@ const modelProfileSchema = configTable({
   contextSize: table.context_size,
   /** Bytes; undefined = use the node's estimate. */
   expectedMemory: table.expected_memory,
+  replicas: table.replicas,
+  /** Milliseconds unused before it is unloaded; 0 = never; undefined = cortex.toml's default. */
+  idleUnload: table.idle_unload,
   sampling: table.sampling,
 }));
 

@@ -19,6 +19,7 @@ describe("cortex.toml", () => {
         listen: { host: "0.0.0.0", port: 31313 },
         metricsListen: { host: "0.0.0.0", port: 31314 },
         apiKeys: [],
+        clients: [],
         adminKey: undefined,
         neuronToken: undefined,
         defaultModel: undefined,
@@ -29,7 +30,14 @@ describe("cortex.toml", () => {
       timeouts: { connect: 5000, firstByte: 300_000, idle: 120_000, load: 600_000, request: 60_000 },
       eviction: { strategy: "lru", defragAfterCycles: 50 },
       fleet: { pollInterval: 2000, downAfter: 3 },
-      scheduler: { queueLimit: 64, headroom: 0 },
+      scheduler: {
+        queueLimit: 64,
+        headroom: 0,
+        routing: "prefix",
+        idleUnload: 0,
+        replicaAfter: 2000,
+        replicaIdle: 300_000,
+      },
       responses: { storeSize: 64 * 1024 * 1024, storeMaxAge: 24 * 3600_000 },
       neurons: [],
     });
@@ -61,6 +69,46 @@ describe("cortex.toml", () => {
     expect(config.timeouts).toMatchObject({ idle: 250, load: 1000, connect: 5000 });
     expect(config.scheduler.headroom).toBe(800_000);
     expect(config.neurons).toEqual([{ name: "beast", endpoint: "https://beast.internal:13131", token: "t" }]);
+  });
+
+  it("reads api keys bare or as tables with a name and a priority class", () => {
+    const config = parse(`
+      [gateway]
+      api_keys = ["a", { key = "b", name = "batch", priority = "low" }, { key = "c", priority = "high", priority_header = true }]
+      [scheduler]
+      routing = "least-busy"
+      idle_unload = "30m"
+      replica_after = "500ms"
+      replica_idle = "1m"
+    `);
+    expect(config.gateway.apiKeys).toEqual(["a", "b", "c"]);
+    expect(config.gateway.clients).toEqual([
+      { name: "key-1", priority: "normal", priorityHeader: false },
+      { name: "batch", priority: "low", priorityHeader: false },
+      { name: "key-3", priority: "high", priorityHeader: true },
+    ]);
+    expect(config.scheduler).toMatchObject({
+      routing: "least-busy",
+      idleUnload: 1_800_000,
+      replicaAfter: 500,
+      replicaIdle: 60_000,
+    });
+  });
+
+  it("reports a bad api key entry by its own key, never echoing a key", () => {
+    expect(
+      issuesOf(() =>
+        parse(`
+          [gateway]
+          api_keys = [1, { key = "b", prioity = "high" }, { key = "sk-secret", priority = "urgent" }, { key = "sk-secret" }]
+        `),
+      ),
+    ).toEqual([
+      "cortex.toml: gateway.api_keys[0]: expected a key or a table { key, name, priority, priority_header } (got 1)",
+      'cortex.toml: gateway.api_keys[1].prioity: unknown key (did you mean "priority"?)',
+      'cortex.toml: gateway.api_keys[2].priority: Invalid option: expected one of "high"|"normal"|"low"',
+      "cortex.toml: gateway.api_keys[3].key: duplicate key (same as api_keys[2].key)",
+    ]);
   });
 
   it("is deeply frozen", () => {

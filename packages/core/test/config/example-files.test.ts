@@ -22,6 +22,7 @@ describe("example config files", () => {
   it("models.example.toml parses and maps claude ids to local models", async () => {
     const config = await loadModelsConfig(`${root}models.example.toml`);
     expect(config.models.map((model) => model.id)).toEqual(["qwen3-tiny", "llama-tiny"]);
+    expect(config.models[0]).toMatchObject({ replicas: { min: 1, max: 2 }, idleUnload: 30 * 60_000 });
     expect(resolveModelId(config, "claude-haiku-4-5").id).toBe("qwen3-tiny");
     expect(resolveModelId(config, "claude-sonnet-4-5").id).toBe("llama-tiny");
     expect(resolveModelId(config, "claude-3-5-haiku-20241022").id).toBe("qwen3-tiny");
@@ -44,5 +45,13 @@ describe("example config files", () => {
       request: 60_000,
     });
     expect(config.responses).toEqual({ storeSize: 64 * 1024 * 1024, storeMaxAge: 24 * 3600_000 });
+    expect(config.scheduler).toEqual({
+      queueLimit: 64,
+      headroom: 0,
+      routing: "prefix",
+      idleUnload: 0,
+      replicaAfter: 2000,
+      replicaIdle: 300_000,
+    });
   });
 });

@@ -17,8 +17,49 @@ describe("models.toml", () => {
         pinned: false,
         contextSize: undefined,
         expectedMemory: undefined,
+        replicas: { min: 1, max: 1 },
+        idleUnload: undefined,
         sampling: { temperature: undefined, topP: undefined, topK: undefined, maxTokens: undefined },
       },
+    ]);
+  });
+
+  it('reads replicas and idle_unload, where "0" means never', () => {
+    const [model] = parse(`
+      [[models]]
+      id = "m"
+      replicas = { min = 2, max = 3 }
+      idle_unload = "30m"
+      [[models]]
+      id = "n"
+      replicas = { max = 4 }
+      idle_unload = "0"
+    `).models;
+    expect(model).toMatchObject({ replicas: { min: 2, max: 3 }, idleUnload: 30 * 60_000 });
+    expect(parse(`[[models]]\nid = "n"\nreplicas = { max = 4 }\nidle_unload = "0"`).models[0]).toMatchObject({
+      replicas: { min: 1, max: 4 },
+      idleUnload: 0,
+    });
+  });
+
+  it("refuses replicas with min above max, out of range, or with unknown keys", () => {
+    expect(
+      issuesOf(() =>
+        parse(`
+          [[models]]
+          id = "m"
+          replicas = { min = 3, max = 2 }
+          [[models]]
+          id = "n"
+          replicas = { min = 0, mx = 2 }
+          idle_unload = "soon"
+        `),
+      ),
+    ).toEqual([
+      "models.toml: models[0].replicas.min: must be <= max (got min 3, max 2)",
+      "models.toml: models[1].replicas.min: must be >= 1 (got 0)",
+      'models.toml: models[1].replicas.mx: unknown key (did you mean "max"?)',
+      'models.toml: models[1].idle_unload: invalid duration "soon" (e.g. "250ms", "5s", "2m", "1h" or milliseconds)',
     ]);
   });
 

@@ -54,6 +54,7 @@ describe("parseDuration", () => {
     ["1.5s", 1500],
     ["2m", 120_000],
     ["1h", 3_600_000],
+    ["0", 0],
   ] as const)("%s -> %d ms", (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });

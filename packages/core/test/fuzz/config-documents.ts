@@ -74,7 +74,21 @@ function cortexDocument(): fc.Arbitrary<Record<string, unknown>> {
         {
           listen: listen(),
           metrics_listen: listen(),
-          api_keys: fc.array(secret(), { maxLength: 3 }),
+          api_keys: fc.array(
+            fc.oneof(
+              secret(),
+              fc.record(
+                {
+                  key: secret(),
+                  name: fc.string({ maxLength: 8 }),
+                  priority: fc.constantFrom("high", "normal", "low", "urgent", ""),
+                  priority_header: fc.boolean(),
+                },
+                { requiredKeys: [] },
+              ),
+            ),
+            { maxLength: 3 },
+          ),
           admin_key: secret(),
           neuron_token: secret(),
           default_model: fc.constantFrom("qwen3-tiny", ""),
@@ -99,7 +113,14 @@ function cortexDocument(): fc.Arbitrary<Record<string, unknown>> {
         { requiredKeys: [] },
       ),
       scheduler: fc.record(
-        { queue_limit: fc.integer({ min: 0, max: 100 }), headroom: byteSize() },
+        {
+          queue_limit: fc.integer({ min: 0, max: 100 }),
+          headroom: byteSize(),
+          routing: fc.constantFrom("prefix", "least-busy", "random", "round-robin"),
+          idle_unload: fc.oneof(duration(), fc.constant("0")),
+          replica_after: duration(),
+          replica_idle: duration(),
+        },
         { requiredKeys: [] },
       ),
       neurons: fc.array(
@@ -145,6 +166,11 @@ function modelsDocument(): fc.Arbitrary<Record<string, unknown>> {
             pinned: fc.boolean(),
             context_size: fc.integer({ min: 0, max: 1_000_000 }),
             expected_memory: byteSize(),
+            replicas: fc.record(
+              { min: fc.integer({ min: -1, max: 70 }), max: fc.integer({ min: -1, max: 70 }) },
+              { requiredKeys: [] },
+            ),
+            idle_unload: fc.oneof(duration(), fc.constant("0")),
             sampling: fc.record(
               {
                 temperature: fc.double({ min: 0, max: 3, noNaN: true }),
@@ -297,6 +323,8 @@ export const CORTEX_KEYS = [
   "fleet",
   "poll_interval",
   "scheduler",
+  "routing",
+  "priority",
   "neurons",
   "name",
   "endpoint",
@@ -307,6 +335,8 @@ export const MODELS_KEYS = [
   "aliases",
   "allowed_nodes",
   "preferred_nodes",
+  "replicas",
+  "idle_unload",
   "sampling",
   "top_k",
 ];

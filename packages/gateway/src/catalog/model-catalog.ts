@@ -7,6 +7,16 @@ export interface CatalogPlacement {
   state: NeuronModel["state"];
   in_flight: number;
   context_length: number | null;
+  /** Epoch ms of the copy's last request (or its load); null when the node does not say. */
+  last_used: number | null;
+}
+
+/** What the configuration in force says about a model's residency (models.toml over cortex.toml). */
+export interface CatalogPolicy {
+  /** Milliseconds unused before it is unloaded; 0 = never. */
+  readonly idleUnloadMs: number;
+  readonly pinned: boolean;
+  readonly replicas: { readonly min: number; readonly max: number };
 }
 
 export interface CatalogEntry {
@@ -21,6 +31,12 @@ export interface CatalogEntry {
   state: NeuronModel["state"];
   loaded_on: string[];
   nodes: CatalogPlacement[];
+  /** Epoch ms of the most recent use on any node; null when none is known. */
+  last_used: number | null;
+  /** Milliseconds unused before it is unloaded (pinned models never are); 0 = never. */
+  idle_unload_ms: number;
+  pinned: boolean;
+  replicas: { min: number; max: number };
 }
 
 const STATE_RANK: Record<NeuronModel["state"], number> = {
@@ -37,7 +53,11 @@ const STATE_RANK: Record<NeuronModel["state"], number> = {
  * Pure: every model any available node can serve, merged across nodes, plus the models.toml aliases of
  * those models (wildcard aliases are routing rules, not catalogue entries).
  */
-export function buildCatalog(reports: readonly NodeReport[], models: ModelsConfig): CatalogEntry[] {
+export function buildCatalog(
+  reports: readonly NodeReport[],
+  models: ModelsConfig,
+  policyOf: (id: string) => CatalogPolicy,
+): CatalogEntry[] {
   const byId = new Map<string, { model: NeuronModel; nodes: CatalogPlacement[] }>();
   for (const report of reports) {
     if (report.state === "down") continue;
@@ -50,6 +70,7 @@ export function buildCatalog(reports: readonly NodeReport[], models: ModelsConfi
         state: model.state,
         in_flight: model.in_flight,
         context_length: model.context_length,
+        last_used: model.last_used,
       };
       const entry = byId.get(model.id);
       if (entry) entry.nodes.push(placement);
@@ -65,6 +86,8 @@ export function buildCatalog(reports: readonly NodeReport[], models: ModelsConfi
     const loadedOn = nodes
       .filter((placement) => placement.state === "loaded")
       .map((placement) => placement.node);
+    const policy = policyOf(id);
+    const used = nodes.flatMap((placement) => (placement.last_used === null ? [] : [placement.last_used]));
     const base: CatalogEntry = {
       id,
       alias_of: null,
@@ -75,6 +98,10 @@ export function buildCatalog(reports: readonly NodeReport[], models: ModelsConfi
       state,
       loaded_on: loadedOn,
       nodes,
+      last_used: used.length > 0 ? Math.max(...used) : null,
+      idle_unload_ms: policy.idleUnloadMs,
+      pinned: policy.pinned,
+      replicas: { ...policy.replicas },
     };
     entries.push(base);
     const profile = models.models.find((candidate) => candidate.id === id);
@@ -94,13 +121,24 @@ export class ModelCatalogue {
   readonly #reports: () => readonly NodeReport[];
   #served: { reports: readonly NodeReport[]; ids: Set<string> } | undefined;
 
-  constructor(runtime: () => GatewayRuntime, reports: () => readonly NodeReport[]) {
+  readonly #pinned: (id: string) => boolean;
+
+  constructor(
+    runtime: () => GatewayRuntime,
+    reports: () => readonly NodeReport[],
+    pinned: (id: string) => boolean,
+  ) {
     this.#runtime = runtime;
     this.#reports = reports;
+    this.#pinned = pinned;
   }
 
   entries(): CatalogEntry[] {
-    return buildCatalog(this.#reports(), this.#runtime().models);
+    const runtime = this.#runtime();
+    return buildCatalog(this.#reports(), runtime.models, (id) => {
+      const profile = runtime.profileOf(id);
+      return { idleUnloadMs: profile.idleUnloadMs, pinned: this.#pinned(id), replicas: profile.replicas };
+    });
   }
 
   resolve(requested: string): ResolvedModel {

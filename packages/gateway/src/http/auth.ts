@@ -18,14 +18,22 @@ export function presentedKeys(headers: IncomingHttpHeaders): string[] {
  * so timing does not say which one matched either.
  */
 export function matchesAny(presented: readonly string[], allowed: readonly string[]): boolean {
-  let match = false;
+  return matchingKey(presented, allowed) >= 0;
+}
+
+/** The index in `allowed` of the first key presented that matches, or -1; compares every pair. */
+function matchingKey(presented: readonly string[], allowed: readonly string[]): number {
+  let match = -1;
   for (const key of presented) {
-    for (const candidate of allowed) if (secretMatches(key, candidate)) match = true;
+    allowed.forEach((candidate, index) => {
+      if (secretMatches(key, candidate) && match < 0) match = index;
+    });
   }
   return match;
 }
 
-export function requireKey(headers: IncomingHttpHeaders, allowed: readonly string[], what: string): void {
+/** Throws unless a presented key is one of `allowed`; returns which (its settings are by index). */
+export function requireKey(headers: IncomingHttpHeaders, allowed: readonly string[], what: string): number {
   const presented = presentedKeys(headers);
   if (presented.length === 0) {
     throw new CortexError(
@@ -33,5 +41,7 @@ export function requireKey(headers: IncomingHttpHeaders, allowed: readonly strin
       `missing ${what} (Authorization: Bearer <key> or x-api-key)`,
     );
   }
-  if (!matchesAny(presented, allowed)) throw new CortexError("authentication_failed", `invalid ${what}`);
+  const index = matchingKey(presented, allowed);
+  if (index < 0) throw new CortexError("authentication_failed", `invalid ${what}`);
+  return index;
 }

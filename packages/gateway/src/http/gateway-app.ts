@@ -5,6 +5,7 @@ import {
   limitJsonDepth,
   foreignHostRefusal,
   requestTimeoutOptions,
+  type ClientSettings,
   type HttpServerLimits,
 } from "@cortex/core";
 import Fastify, {
@@ -25,6 +26,13 @@ import { gatewayErrorHandler } from "./error-handler.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { adminDelete, adminLoad, adminPin, adminPull, adminUnload, decisions } from "./routes/admin.js";
 import { getModel, listModels } from "./routes/models.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The settings of the API key the request presented (priority class, name); null without keys. */
+    apiClient: ClientSettings | null;
+  }
+}
 
 type Handler = (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => unknown;
 type Access = "public" | "client" | "admin";
@@ -139,6 +147,7 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
     rewriteUrl: (request) => stripPrefix(request.url ?? "/"),
   });
   app.setErrorHandler(gatewayErrorHandler);
+  app.decorateRequest("apiClient", null);
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser(
     "application/json",
@@ -185,7 +194,10 @@ function accessHook(ctx: GatewayContext, level: Access, loopbackOnly: boolean): 
       if (level === "admin" && adminKey !== undefined) requireKey(request.headers, [adminKey], "admin key");
       // Without an admin key, /admin is at least as closed as the client routes, never open.
       const clientLevel = level === "client" || (level === "admin" && adminKey === undefined);
-      if (clientLevel && apiKeys.length > 0) requireKey(request.headers, apiKeys, "API key");
+      if (clientLevel && apiKeys.length > 0) {
+        // Its settings as they are now: a reload between here and routing cannot swap them.
+        request.apiClient = ctx.runtime().client(requireKey(request.headers, apiKeys, "API key")) ?? null;
+      }
       done();
     } catch (error) {
       done(error as Error);

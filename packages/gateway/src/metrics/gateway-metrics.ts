@@ -75,8 +75,8 @@ export function createGatewayMetrics(registry: Registry, fleet: FleetMetricsSour
     }),
     queueWait: new SeriesHistogram({
       name: "cortex_gateway_queue_wait_seconds",
-      help: "Time a request waited for routing (placement and any cold load included).",
-      labelNames: ["model"] as const,
+      help: "Time a request waited for routing (queued for a sequence, placement and any cold load), by priority class.",
+      labelNames: ["model", "priority"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
@@ -104,6 +104,18 @@ export function createGatewayMetrics(registry: Registry, fleet: FleetMetricsSour
       name: "cortex_scheduler_evictions_total",
       help: "Models evicted to make room, by the strategy that chose them.",
       labelNames: ["model", "node", "reason"] as const,
+      registers,
+    }),
+    swaps: new Counter({
+      name: "cortex_scheduler_swaps_total",
+      help: "Models unloaded from a node to make room for another model (evictions and replica swaps).",
+      labelNames: ["node"] as const,
+      registers,
+    }),
+    routes: new Counter({
+      name: "cortex_scheduler_route_decisions_total",
+      help: "How requests picked their node: stick (where their prefix is), moved (its holder was loaded), no_prefix (nobody held it), load (policy without prefixes), single (one candidate).",
+      labelNames: ["reason"] as const,
       registers,
     }),
     defragMoves: new Counter({
@@ -202,7 +214,7 @@ export function createGatewayMetrics(registry: Registry, fleet: FleetMetricsSour
     }),
     loadWaiters: new Gauge({
       name: "cortex_scheduler_queued_requests",
-      help: "Requests this gateway has waiting for a model to be loaded (the cold-load queue).",
+      help: "Requests this gateway holds back: waiting for a free sequence of their model or for its cold load.",
       registers,
       collect() {
         this.set(fleet.loadWaiters());

@@ -6,6 +6,7 @@ import type { ResolvedModel } from "../runtime/gateway-runtime.js";
 import { ClientStream, relayStream } from "./client-stream.js";
 import type { AnswerContext, DialectAdapter } from "./exchange.js";
 import { RequestMeter } from "./request-meter.js";
+import { PRIORITY_HEADER, requestPriority } from "./request-routing.js";
 import { openUpstream, type UpstreamServices } from "./upstream.js";
 
 /** What the pipeline needs from the gateway, whichever dialect it runs. */
@@ -15,7 +16,12 @@ export interface PipelineServices extends UpstreamServices {
   readonly metrics: GatewayMetrics;
   now(): number;
   newId(prefix: string): string;
+  /** True when cortex.toml lists no api_keys: then any request may set its priority class. */
+  keyless(): boolean;
 }
+
+/** Why the request went to its node (`stick`, `moved`, `no_prefix`, `load`, `single`: RouteReason). */
+export const ROUTE_HEADER = "x-cortex-route";
 
 /** Lists dropped or adjusted request fields; see `warningHeader`. */
 export const WARNINGS_HEADER = "x-cortex-warnings";
@@ -37,14 +43,21 @@ export async function runExchange(
     const exchange = adapter.decode(request.body);
     const model = services.resolveModel(exchange.model);
     meter.model(model.id);
-    const warnings = warningHeader(exchange.warnings, request, "request adjusted");
+    const priority = requestPriority(request.headers[PRIORITY_HEADER], request.apiClient, services.keyless());
+    meter.priority(priority.priority);
+    const warnings = warningHeader(
+      priority.warning ? [...exchange.warnings, priority.warning] : exchange.warnings,
+      request,
+      "request adjusted",
+    );
     const cancel = abortOnDisconnect(reply.raw);
     const upstream = await openUpstream(services, {
       modelId: model.id,
       call: exchange.upstream(model),
       requestId: request.id,
       cancel,
-      onRouted: (node, coldLoadMs) => meter.routed(node, coldLoadMs),
+      priority,
+      onRouted: (route) => meter.routed(route.node, route.coldLoadMs, route.reason),
     });
     try {
       const context: AnswerContext = {
@@ -60,6 +73,7 @@ export async function runExchange(
         const adjusted = warningHeader(answer.warnings ?? [], request, "response adjusted");
         const headers = mergeWarnings(warnings, adjusted);
         void reply.header("x-cortex-node", upstream.node);
+        void reply.header(ROUTE_HEADER, upstream.reason);
         if (headers) void reply.header(WARNINGS_HEADER, headers);
         if (typeof answer.body === "string")
           void reply.header("content-type", "application/json; charset=utf-8");
@@ -67,6 +81,7 @@ export async function runExchange(
       }
       const client = new ClientStream(request, reply, {
         "x-cortex-node": upstream.node,
+        [ROUTE_HEADER]: upstream.reason,
         ...(warnings ? { [WARNINGS_HEADER]: warnings } : {}),
       });
       const relay = exchange.relay(context);

@@ -1,5 +1,6 @@
-import { TIMING_HEADERS } from "@cortex/core";
+import { TIMING_HEADERS, type PriorityClass } from "@cortex/core";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
+import type { RouteReason } from "../routing/route-score.js";
 import type { DialectName, MeterTap } from "./exchange.js";
 
 /**
@@ -13,6 +14,7 @@ export class RequestMeter implements MeterTap {
   readonly #started: number;
   #model = "unknown";
   #node = "none";
+  #priority: PriorityClass = "normal";
   #sentAt: number | undefined;
   #firstTokenAt: number | undefined;
   #promptTokens = 0;
@@ -32,10 +34,18 @@ export class RequestMeter implements MeterTap {
     this.#model = this.#metrics.modelLabel(model);
   }
 
-  routed(node: string, coldLoadMs: number): void {
+  /** The request's priority class (a fixed small set, so a bounded label). */
+  priority(priority: PriorityClass): void {
+    this.#priority = priority;
+  }
+
+  routed(node: string, coldLoadMs: number, reason: RouteReason): void {
     this.#node = node;
+    this.#metrics.routes.inc({ reason });
     this.#sentAt = this.#now();
-    this.#metrics.queueWait.series(this.#model).observe((this.#sentAt - this.#started) / 1000);
+    this.#metrics.queueWait
+      .series(this.#model, this.#priority)
+      .observe((this.#sentAt - this.#started) / 1000);
     if (coldLoadMs > 0) this.#metrics.coldLoadWait.series(this.#model).observe(coldLoadMs / 1000);
   }
 

@@ -1,17 +1,15 @@
 import { isCortexError, toCortexError, type CortexError } from "@cortex/core";
 import type { Cancellation } from "../cancellation.js";
 import type { NeuronClient, NeuronResponse } from "../cluster/neuron-client.js";
-import type { Route } from "../scheduler/scheduler.js";
+import type { Route, RouteContext } from "../scheduler/scheduler.js";
 import type { UpstreamCall } from "./exchange.js";
+import { requestPrefix, type RequestPriority } from "./request-routing.js";
 
 export type UpstreamFailure = "connect" | "timeout" | "status" | "stream";
 
 /** What opening an upstream needs from the gateway. */
 export interface UpstreamServices {
-  route(
-    modelId: string,
-    context: { requestId: string; cancel: Cancellation; exclude: ReadonlySet<string> },
-  ): Promise<Route>;
+  route(modelId: string, context: RouteContext): Promise<Route>;
   clientOf(node: string): NeuronClient | undefined;
   /** Counts a failure talking to a node (and re-polls a node that refused a connection). */
   upstreamFailed(node: string, kind: UpstreamFailure): void;
@@ -19,6 +17,8 @@ export interface UpstreamServices {
 
 export interface OpenedUpstream {
   readonly node: string;
+  /** Why routing chose that node (`x-cortex-route`). */
+  readonly reason: Route["reason"];
   /** Always a 200: every other status became a CortexError (or a failover) here. */
   readonly response: NeuronResponse;
   release(): void;
@@ -37,13 +37,17 @@ export async function openUpstream(
     call: UpstreamCall;
     requestId: string;
     cancel: Cancellation;
+    /** Its priority class and who it is from (queues serve classes in order, fair between keys). */
+    priority?: RequestPriority;
     /** Once routing is done (placement and cold load included). */
-    onRouted(node: string, coldLoadMs: number): void;
+    onRouted(route: Route): void;
   },
 ): Promise<OpenedUpstream> {
   const exclude = new Set<string>();
   const headers = { "content-type": "application/json", "x-request-id": request.requestId };
   let lastError: CortexError | undefined;
+  // Computed once, and only when routing asks for it (the model is on several nodes).
+  let prefix: { value: ReturnType<typeof requestPrefix> } | undefined;
   for (;;) {
     let route: Route;
     try {
@@ -51,13 +55,15 @@ export async function openUpstream(
         requestId: request.requestId,
         cancel: request.cancel,
         exclude,
+        prefix: () => (prefix ??= { value: requestPrefix(request.call) }).value,
+        ...(request.priority ? { priority: request.priority.priority, flow: request.priority.flow } : {}),
       });
     } catch (error) {
       // After a failover, "not served by any available node" hides the real failure: report that one.
       if (lastError && isCortexError(error) && error.code === "model_not_found") throw lastError;
       throw error;
     }
-    request.onRouted(route.node, route.coldLoadMs);
+    request.onRouted(route);
     const client = services.clientOf(route.node);
     let attempt: Attempt | undefined;
     try {
@@ -66,7 +72,13 @@ export async function openUpstream(
       route.release();
       throw error;
     }
-    if (attempt?.response) return { node: route.node, response: attempt.response, release: route.release };
+    if (attempt?.response)
+      return {
+        node: route.node,
+        reason: route.reason,
+        response: attempt.response,
+        release: route.release,
+      };
     route.release();
     if (attempt?.failure) {
       const { failure, kind } = attempt;

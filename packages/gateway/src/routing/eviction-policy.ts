@@ -1,18 +1,23 @@
 import { compareNumbers } from "./compare-numbers.js";
 import { compareText } from "./compare-text.js";
 import type { EvictionStrategy, ModelOnNode } from "./fleet-snapshot.js";
-import { humanAge } from "./human-age.js";
+import { humanAge } from "@cortex/core";
 import { coldSize, isCold } from "./is-cold.js";
 
 const lastUsedOrOldest = (model: ModelOnNode): number => model.lastUsed ?? Number.NEGATIVE_INFINITY;
 
-/** Orders models coldest first: the order in which the strategy gives them up. */
+/**
+ * Orders models coldest first: the order in which the strategy gives them up. A surplus replica (the
+ * model runs elsewhere beyond its `min`) goes before any model that would leave the fleet.
+ */
 export function compareColdness(strategy: EvictionStrategy): (a: ModelOnNode, b: ModelOnNode) => number {
+  const bySurplus = (a: ModelOnNode, b: ModelOnNode): number =>
+    compareNumbers(Number(b.surplus), Number(a.surplus));
   const byUse = (a: ModelOnNode, b: ModelOnNode): number =>
     compareNumbers(lastUsedOrOldest(a), lastUsedOrOldest(b));
   const byPriority = (a: ModelOnNode, b: ModelOnNode): number => compareNumbers(a.priority, b.priority);
   const [first, second] = strategy === "lru" ? [byUse, byPriority] : [byPriority, byUse];
-  return (a, b) => first(a, b) || second(a, b) || compareText(a.id, b.id);
+  return (a, b) => bySurplus(a, b) || first(a, b) || second(a, b) || compareText(a.id, b.id);
 }
 
 /**

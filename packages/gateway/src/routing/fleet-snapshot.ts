@@ -21,6 +21,13 @@ export interface ModelOnNode {
   readonly inFlight: number;
   /** Requests waiting on the node for a sequence: as busy as in-flight ones. */
   readonly queued: number;
+  /**
+   * Requests waiting for this model in this gateway's own queue (for any of its copies): a model
+   * requests wait for is served before it is swapped out.
+   */
+  readonly waiting: number;
+  /** Another copy runs elsewhere beyond the model's `min` replicas: given up before other models. */
+  readonly surplus: boolean;
   readonly pinned: boolean;
   /** Higher is more valuable; the `priority` strategy evicts the lowest first. */
   readonly priority: number;

@@ -134,7 +134,12 @@ export function scoreCandidates(
     const waitMs = free ? 0 : ahead * perSlotMs;
     const prefill = candidate.prefillMsPerToken ?? costs.prefillMsPerToken;
     const recomputeMs = withPrefix ? (deepest - effectiveReuse(candidate)) * prefill : 0;
-    const contentionMs = Math.min(candidate.busy, candidate.slots) * perSlotMs * CONTENTION_SHARE;
+    // A node that does not say how many sequences it has queues for itself: every request it holds
+    // counts as contention, so a busy holder of the prefix still loses to an idle node in the end.
+    const contentionMs =
+      (Number.isFinite(candidate.slots)
+        ? Math.min(candidate.busy, candidate.slots) * perSlotMs
+        : candidate.busy * costs.serviceMs) * CONTENTION_SHARE;
     return { candidate, free, waitMs, recomputeMs, costMs: waitMs + recomputeMs + contentionMs };
   });
   return scored.sort(
@@ -151,6 +156,23 @@ export function scoreCandidates(
 function effectiveReuse(candidate: RouteCandidate): number {
   if (candidate.reuseSource === null) return 0;
   return candidate.reuseTokens * (1 - RESTORE_SHARE[candidate.reuseSource]);
+}
+
+/**
+ * Why a request went where it went, for the metrics and the response's `x-cortex-route` header:
+ * `stick` to the node holding the deepest prefix, `moved` away from it (that node was loaded: see
+ * `describeMove`), `no_prefix` when no candidate holds any of the prompt (or it has no identity),
+ * `load` when the policy ignores prefixes, `single` when there was one candidate.
+ */
+export type RouteReason = "stick" | "moved" | "no_prefix" | "load" | "single";
+
+export function routeReason(policy: RoutingPolicy, choice: RouteChoice): RouteReason {
+  if (choice.scored.length <= 1) return "single";
+  if (policy !== "prefix") return "load";
+  const chosen = choice.scored.find((entry) => entry.candidate.node === choice.node);
+  const deepest = Math.max(0, ...choice.scored.map((entry) => effectiveReuse(entry.candidate)));
+  if (deepest === 0 || chosen === undefined) return "no_prefix";
+  return effectiveReuse(chosen.candidate) >= deepest ? "stick" : "moved";
 }
 
 /**

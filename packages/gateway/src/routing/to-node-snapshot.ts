@@ -44,6 +44,9 @@ export function toNodeSnapshot(report: NodeReport, policyOf: (modelId: string) =
             lastUsed: model.last_used,
             inFlight: model.in_flight,
             queued: model.queued,
+            // The router adds its own queue and the fleet-wide replica count (see Router.snapshot).
+            waiting: 0,
+            surplus: false,
             pinned: policy.pinned,
             priority: policy.priority,
             allowed: policy.allowedNodes?.includes(report.name) ?? true,

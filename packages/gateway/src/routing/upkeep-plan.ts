@@ -1,5 +1,5 @@
 import type { EvictionStrategy, FleetSnapshot, ModelOnNode, PlacementRequest } from "./fleet-snapshot.js";
-import { humanAge } from "./human-age.js";
+import { humanAge } from "@cortex/core";
 import { planPlacement, type Eviction } from "./placement.js";
 
 /**
@@ -136,7 +136,13 @@ export function planUpkeep(input: UpkeepInput): UpkeepAction[] {
     const belowMin =
       kept.length < profile.replicas.min && (profile.pinned || (input.used.has(modelId) && kept.length > 0));
     if (!queued && !belowMin) continue;
-    const load = planReplica(input, modelId, profile, copies.map((copy) => copy.node), !queued);
+    const load = planReplica(
+      input,
+      modelId,
+      profile,
+      copies.map((copy) => copy.node),
+      !queued,
+    );
     if (load === null) continue;
     const why = queued
       ? `${waiting} request${waiting === 1 ? "" : "s"} waiting, the oldest for ${humanAge(queue.oldestWaitMs)} ` +
@@ -158,7 +164,7 @@ function planReplica(
   profile: UpkeepProfile,
   holders: readonly string[],
   fitOnly: boolean,
-): Omit<Extract<UpkeepAction, { kind: "replica_load" }>, "reason"> & { reason: string } | null {
+): (Omit<Extract<UpkeepAction, { kind: "replica_load" }>, "reason"> & { reason: string }) | null {
   const others = {
     ...input.snapshot,
     nodes: input.snapshot.nodes.filter((node) => !holders.includes(node.name)),

@@ -1,10 +1,12 @@
 import {
   findModelProfile,
   resolveModelId,
+  type ClientSettings,
   type CortexConfig,
   type EvictionStrategy,
   type ModelProfile,
   type ModelsConfig,
+  type RoutingPolicy,
 } from "@cortex/core";
 
 /** What placement needs to know about one model, from models.toml. */
@@ -16,6 +18,10 @@ export interface ModelPlacementProfile {
   readonly priority: number;
   /** Tokens per sequence the neuron should load it with; undefined = the neuron's own default. */
   readonly contextSize?: number;
+  /** On how many nodes it runs: `min` kept while they fit, up to `max` when its requests queue. */
+  readonly replicas: { readonly min: number; readonly max: number };
+  /** Milliseconds unused before it is unloaded (its own or cortex.toml's default); 0 = never. */
+  readonly idleUnloadMs: number;
 }
 
 /** The scheduler's knobs, all from cortex.toml. */
@@ -23,12 +29,20 @@ export interface SchedulerPolicy {
   readonly strategy: EvictionStrategy;
   /** 0 = never. */
   readonly defragAfterCycles: number;
-  /** Requests that may wait for one model's cold load. */
+  /** Requests that may wait for one model (a free sequence or its cold load). */
   readonly queueLimit: number;
-  /** How long a request waits for a cold load, and a load may take. */
+  /** How long a request waits for a cold load (and a load may take), or queued for a free sequence. */
   readonly loadTimeoutMs: number;
   /** Bytes kept free on every node on top of its own headroom. */
   readonly extraHeadroom: number;
+  /** How a request picks among the nodes holding its model. */
+  readonly routing: RoutingPolicy;
+  /** A model whose oldest waiting request has waited this long (ms) gets another replica. */
+  readonly replicaAfterMs: number;
+  /** A replica beyond `min` unused this long (ms) is unloaded. */
+  readonly replicaIdleMs: number;
+  /** How often the scheduler looks at the fleet on its own (idle TTL, replicas): the poll interval. */
+  readonly upkeepIntervalMs: number;
 }
 
 /** How much of the Responses API's state the gateway keeps (cortex.toml `[responses]`). */
@@ -82,7 +96,16 @@ export class GatewayRuntime {
       queueLimit: config.scheduler.queueLimit,
       loadTimeoutMs: config.timeouts.load,
       extraHeadroom: config.scheduler.headroom,
+      routing: config.scheduler.routing,
+      replicaAfterMs: config.scheduler.replicaAfter,
+      replicaIdleMs: config.scheduler.replicaIdle,
+      upkeepIntervalMs: config.fleet.pollInterval,
     });
+  }
+
+  /** The settings of the api key at `index` in `gateway.api_keys` (auth matched it). */
+  client(index: number): ClientSettings | undefined {
+    return this.config.gateway.clients[index];
   }
 
   /** Client keys; empty when client auth is off. */
@@ -122,6 +145,8 @@ export class GatewayRuntime {
         ...(profile?.contextSize === undefined ? {} : { contextSize: profile.contextSize }),
         pinned: profile?.pinned ?? false,
         priority: profile?.priority ?? 0,
+        replicas: profile?.replicas ?? { min: 1, max: 1 },
+        idleUnloadMs: profile?.idleUnload ?? this.config.scheduler.idleUnload,
       });
       this.#profiles.set(modelId, placement);
     }

@@ -63,11 +63,9 @@ export class ColdLoads {
     this.#options = options;
   }
 
-  /** Requests waiting for a load right now, over every model (the gateway's queue gauge). */
-  get waiting(): number {
-    let waiting = 0;
-    for (const pending of this.#pending.values()) waiting += pending.waiters;
-    return waiting;
+  /** Models a load is running for (on any node). */
+  loadingModels(): Set<string> {
+    return new Set([...this.#pending.keys()].map((key) => key.split("\u0000")[0] as string));
   }
 
   /** Resolves once the model is loaded (by this call's load or one already running). */

@@ -1,5 +1,21 @@
 export type DecisionKind =
-  "load" | "load_failed" | "evict" | "wait" | "no_fit" | "defrag" | "pin" | "unpin" | "unload";
+  | "load"
+  | "load_failed"
+  | "evict"
+  | "wait"
+  | "no_fit"
+  | "defrag"
+  | "pin"
+  | "unpin"
+  | "unload"
+  /** A request left the node holding its prompt prefix (waiting there would have cost more). */
+  | "route"
+  /** A replica added (requests queued, or below `min`) or removed (idle beyond `min`). */
+  | "replica"
+  /** A model unused past its `idle_unload`. */
+  | "idle_unload"
+  /** A model swapped back onto a node shortly after it was swapped out. */
+  | "thrash";
 
 export interface Decision {
   /** Epoch ms. */
@@ -46,3 +62,40 @@ export type Decide = (
   requestId: string | null,
   message: string,
 ) => void;
+
+/** A model swapped back onto a node within this long of its eviction there counts as thrash. */
+export const THRASH_WINDOW_MS = 60_000;
+const SWAP_MEMORY_LIMIT = 1024;
+
+/**
+ * Watches evictions and loads for swap thrash: requests for several models competing for one node's
+ * memory, each load evicting what the next request needs. Returns the decision line to add when a load
+ * brings back a model evicted from the same node moments ago. Bounded: the oldest evictions are forgotten.
+ */
+export class SwapWatch {
+  readonly #evictedAt = new Map<string, number>();
+
+  note(kind: DecisionKind, model: string, node: string | null, at: number): string | null {
+    if (node === null) return null;
+    const key = `${node}\u0000${model}`;
+    if (kind === "evict") {
+      this.#evictedAt.delete(key);
+      this.#evictedAt.set(key, at);
+      if (this.#evictedAt.size > SWAP_MEMORY_LIMIT) {
+        const oldest = this.#evictedAt.keys().next().value;
+        if (oldest !== undefined) this.#evictedAt.delete(oldest);
+      }
+      return null;
+    }
+    if (kind !== "load") return null;
+    const evicted = this.#evictedAt.get(key);
+    if (evicted === undefined) return null;
+    this.#evictedAt.delete(key);
+    if (at - evicted > THRASH_WINDOW_MS) return null;
+    return (
+      `swap thrash on ${node}: ${model} is loaded again ${Math.round((at - evicted) / 1000)} s after it ` +
+      `was evicted there; requests for more models than fit compete for its memory (pin one, add memory, ` +
+      `or allow the models on other nodes)`
+    );
+  }
+}

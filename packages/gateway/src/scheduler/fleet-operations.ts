@@ -48,6 +48,7 @@ export class FleetOperations {
     signal: AbortSignal,
   ): Promise<void> {
     this.#options.router.assertOffered(modelId);
+    this.#options.router.noteUsed(modelId);
     await this.#options.coldLoads.ensure(modelId, {
       requestId,
       cancel: { signal },

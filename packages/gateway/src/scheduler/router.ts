@@ -1,9 +1,19 @@
-import { CortexError, isCortexError } from "@cortex/core";
+import { CortexError, DEFAULT_PRIORITY_CLASS, isCortexError, type PriorityClass } from "@cortex/core";
 import type { Cancellation } from "../cancellation.js";
 import type { FleetSnapshot, NodeSnapshot } from "../routing/fleet-snapshot.js";
-import { pickLoadedNode } from "../routing/pick-loaded-node.js";
+import { RoutedPrefixes, routeCandidates, type RequestPrefix } from "../routing/route-candidates.js";
+import {
+  chooseRoute,
+  describeMove,
+  routeReason,
+  type RouteCandidate,
+  type RouteChoice,
+  type RouteReason,
+} from "../routing/route-score.js";
 import { toNodeSnapshot, type ModelPolicy, type NodeReport } from "../routing/to-node-snapshot.js";
 import type { ModelPlacementProfile, SchedulerPolicy } from "../runtime/gateway-runtime.js";
+import type { Decide } from "./decision-log.js";
+import { WaitingRoom, type WaitingStats, type Waiter } from "./waiting-room.js";
 
 /** What the scheduler reads from the configuration in force, at the moment it decides. */
 export interface SchedulerConfig {
@@ -22,6 +32,8 @@ export interface Route {
   node: string;
   /** Milliseconds this request waited for a cold load (0 when the model was already loaded). */
   coldLoadMs: number;
+  /** Why this node (prefix held, moved off a loaded holder, …): metrics and `x-cortex-route`. */
+  reason: RouteReason;
   release(): void;
 }
 
@@ -30,11 +42,20 @@ export interface RouteContext {
   cancel: Cancellation;
   /** Nodes that already failed this request (failover before the first byte). */
   exclude?: ReadonlySet<string>;
+  /** Its priority class (the API key's, or `x-cortex-priority` where allowed); default normal. */
+  priority?: PriorityClass;
+  /** Who it is from (the API key's name): queues are fair between flows within a class. */
+  flow?: string;
+  /** Its prompt identity, computed only when routing needs it (several nodes hold the model). */
+  prefix?: () => RequestPrefix | null;
 }
 
 /** How the router gets a model loaded when no node has it: the cold-load queue. */
 export interface LoadWaiter {
-  ensure(modelId: string, context: RouteContext): Promise<void>;
+  ensure(
+    modelId: string,
+    context: { requestId: string; cancel: { readonly signal: AbortSignal }; exclude?: ReadonlySet<string> },
+  ): Promise<void>;
 }
 
 export interface RouterOptions {
@@ -42,24 +63,45 @@ export interface RouterOptions {
   config: () => SchedulerConfig;
   pins: PinView;
   coldLoads: () => LoadWaiter;
+  decide: Decide;
   now: () => number;
+  /** Tests and the `random` policy's baseline seed it. */
+  random?: () => number;
 }
 
 /** A refused load means our snapshot was stale: re-plan, but only briefly. */
 const MAX_PLACEMENT_ATTEMPTS = 3;
+/** How long a request holds a sequence before the router has seen one finish (ms). */
+const DEFAULT_SERVICE_MS = 5000;
+/** Prompt evaluation speed assumed until a node reports its own (ms per token). */
+const DEFAULT_PREFILL_MS_PER_TOKEN = 0.25;
+/** Weight of the newest service time in the running estimate. */
+const SERVICE_EWMA = 0.2;
+/** How many poll intervals a remembered route counts before the node's own report must show it. */
+const ROUTED_MEMORY_POLLS = 3;
 /** About a few poll intervals: long enough for a restarting neuron to answer again. */
 const DOWN_NODE_RETRY_AFTER_S = 10;
 
 /**
- * Routing and leases: picks the least busy node with the model loaded (or has one loaded through the
- * cold-load queue) and counts the requests this gateway has in flight per node, so the next pick sees
- * them before the next poll does. The only owner of routing state: in-flight leases, copies being
- * drained (defrag), and the fleet snapshot the policies read.
+ * Routing and leases: picks the node for each request by the routing policy (prefix and load, see
+ * routing/route-score.ts), holds requests beyond the free sequences in a fair priority queue per model
+ * (serving them as sequences free up), has a model loaded through the cold-load queue when no node has
+ * it, and counts the requests this gateway has in flight per node so the next pick sees them before the
+ * next poll does. The only owner of routing state: in-flight leases, the waiting room, the routes
+ * remembered for prefixes, copies being drained (defrag), and the fleet snapshot the policies read.
  */
 export class Router {
   readonly #options: RouterOptions;
   readonly #inFlight = new Map<string, number>();
   readonly #draining = new Set<string>();
+  readonly #waiting = new WaitingRoom();
+  readonly #routed = new RoutedPrefixes();
+  /** Per model: milliseconds a request holds a sequence (running estimate). */
+  readonly #serviceMs = new Map<string, number>();
+  /** Models requests or operators used since start (`min` replicas apply to them). */
+  readonly #used = new Set<string>();
+  /** This gateway's in-flight count per slot when a node's report arrived: the rest are others'. */
+  readonly #ownAtReport = new WeakMap<NodeReport, ReadonlyMap<string, number>>();
   #baseSnapshots = new WeakMap<NodeReport, NodeSnapshot>();
   /** What the cached node snapshots were built with: a reload or a pin change makes them stale. */
   #snapshotsFor: { config: SchedulerConfig; pins: number } | undefined;
@@ -69,37 +111,98 @@ export class Router {
   }
 
   async route(modelId: string, context: RouteContext): Promise<Route> {
-    const profile = this.#options.config().profileOf(modelId);
-    let coldLoadMs = 0;
-    for (let attempt = 1; ; attempt++) {
-      context.cancel.throwIfAborted();
+    context.cancel.throwIfAborted();
+    this.#used.add(modelId);
+    const started = this.#options.now();
+    if (this.#waiting.size(modelId) === 0) {
       const snapshot = this.snapshot(context.exclude, modelId);
-      const node = pickLoadedNode(snapshot, modelId, profile.allowedNodes, profile.preferredNodes);
-      if (node) return this.#lease(node, modelId, coldLoadMs);
-      this.assertOffered(modelId, snapshot);
-      const waitStarted = this.#options.now();
-      try {
-        await this.#options.coldLoads().ensure(modelId, context);
-      } catch (error) {
-        const stale = isCortexError(error) && error.code === "insufficient_memory";
-        if (!stale || attempt >= MAX_PLACEMENT_ATTEMPTS) throw error;
-      } finally {
-        coldLoadMs += this.#options.now() - waitStarted;
+      const choice = this.#choose(snapshot, modelId, context.exclude, context.prefix, undefined);
+      if (choice?.dispatch && choice.node !== null) {
+        return this.#dispatch(modelId, choice, context.requestId, context.prefix, 0);
       }
+      if (choice === null) this.assertOffered(modelId, snapshot);
     }
+    return this.#wait(modelId, context, started);
+  }
+
+  /**
+   * Serves the waiting requests of `modelId` that can go now, in queue order (class, then fair between
+   * keys): each goes where the policy sends it if that node has a free sequence, else stays (and counts
+   * as queued for that node for the ones behind it). A waiter whose model is loaded nowhere it may go
+   * gets a cold load started for it.
+   */
+  pump(modelId: string): void {
+    const entries = this.#waiting.entries(modelId);
+    if (entries.length === 0) return;
+    let snapshot = this.snapshot(undefined, modelId);
+    const ahead = new Map<string, number>();
+    for (const entry of entries) {
+      const waiter = entry.item;
+      const choice = this.#choose(snapshot, modelId, waiter.exclude, () => waiter.prefix(), ahead);
+      if (choice === null) {
+        if (!waiter.loading) this.#coldLoad(waiter, entry);
+        continue;
+      }
+      if (choice.dispatch && choice.node !== null) {
+        this.#waiting.serve(entry);
+        waiter.settle(this.#dispatchLease(modelId, choice, waiter.requestId, () => waiter.prefix()));
+        snapshot = this.snapshot(undefined, modelId);
+        continue;
+      }
+      if (choice.node !== null) ahead.set(choice.node, (ahead.get(choice.node) ?? 0) + 1);
+    }
+  }
+
+  /** Every model anyone waits for: after a poll, sequences may have freed on other gateways' behalf. */
+  pumpAll(): void {
+    for (const modelId of this.#waiting.models()) this.pump(modelId);
+  }
+
+  /** This gateway's queue of one model (upkeep adds replicas from it; status views show it). */
+  queueStats(modelId: string): WaitingStats | undefined {
+    return this.#waiting.stats(modelId, this.#options.now());
+  }
+
+  /** Requests waiting in this gateway's queues, over every model. */
+  waitingTotal(): number {
+    let total = 0;
+    for (const modelId of this.#waiting.models()) total += this.#waiting.size(modelId);
+    return total;
+  }
+
+  queuedModels(): string[] {
+    return this.#waiting.models();
+  }
+
+  /** Models used since start (by requests or operator loads). */
+  get used(): ReadonlySet<string> {
+    return this.#used;
+  }
+
+  noteUsed(modelId: string): void {
+    this.#used.add(modelId);
   }
 
   /**
    * The fleet as the policies see it: every node's report joined with the profiles and pins in force,
-   * with this gateway's own in-flight counts and draining copies. `onlyModel` keeps just that model's
-   * entries: what routing a request needs, at a fraction of the cost.
+   * with this gateway's own in-flight counts, its queue, copies draining and surplus replicas marked.
+   * `onlyModel` keeps just that model's entries: what routing a request needs, at a fraction of the cost.
    */
   snapshot(exclude?: ReadonlySet<string>, onlyModel?: string): FleetSnapshot {
-    const nodes = this.#options
-      .reports()
+    const reports = this.#options.reports();
+    const copies = new Map<string, number>();
+    for (const report of reports) {
+      if (report.state === "down") continue;
+      for (const model of report.models) {
+        if (model.state === "loaded") copies.set(model.id, (copies.get(model.id) ?? 0) + 1);
+      }
+    }
+    const config = this.#options.config();
+    const nodes = reports
       .filter((report) => !exclude?.has(report.name))
       .map((report) => {
         const node = this.#baseSnapshot(report);
+        const own = this.#ownAtReport.get(report);
         const models =
           onlyModel === undefined ? node.models : node.models.filter((model) => model.id === onlyModel);
         return {
@@ -107,10 +210,16 @@ export class Router {
           models: models.map((model) => {
             const key = slotKey(node.name, model.id);
             const local = this.#inFlight.get(key) ?? 0;
+            // The node's count includes ours as they were when it reported; the rest are other gateways'.
+            const others = Math.max(0, model.inFlight - (own?.get(key) ?? 0));
+            const surplus =
+              model.state === "loaded" &&
+              (copies.get(model.id) ?? 0) > config.profileOf(model.id).replicas.min;
             return {
               ...model,
-              // Our own count is fresher than the last poll; the node's includes other gateways.
-              inFlight: Math.max(model.inFlight, local),
+              inFlight: local + others,
+              waiting: this.#waiting.size(model.id),
+              surplus,
               state:
                 this.#draining.has(key) && model.state === "loaded" ? ("unloading" as const) : model.state,
             };
@@ -124,7 +233,10 @@ export class Router {
   drain(node: string, modelId: string): () => void {
     const key = slotKey(node, modelId);
     this.#draining.add(key);
-    return () => this.#draining.delete(key);
+    return () => {
+      this.#draining.delete(key);
+      this.pump(modelId);
+    };
   }
 
   isPinned(modelId: string): boolean {
@@ -158,6 +270,154 @@ export class Router {
   }
 
   /**
+   * The policy's choice for one request on `snapshot`, or null when no node it may use has the model
+   * loaded. The prompt identity is computed only when it can matter: several candidates, prefix policy.
+   */
+  #choose(
+    snapshot: FleetSnapshot,
+    modelId: string,
+    exclude: ReadonlySet<string> | undefined,
+    prefix: (() => RequestPrefix | null) | undefined,
+    ahead: ReadonlyMap<string, number> | undefined,
+  ): RouteChoice | null {
+    const config = this.#options.config();
+    const profile = config.profileOf(modelId);
+    const policy = config.scheduler;
+    const base = {
+      modelId,
+      ...(profile.allowedNodes ? { allowedNodes: profile.allowedNodes } : {}),
+      ...(profile.preferredNodes ? { preferredNodes: profile.preferredNodes } : {}),
+      ...(ahead ? { waitingAhead: ahead } : {}),
+    };
+    const now = this.#options.now();
+    const visible = (list: RouteCandidate[]) => list.filter((c) => !exclude?.has(c.node));
+    let candidates = visible(routeCandidates(snapshot, { ...base, prefix: null }));
+    if (candidates.length === 0) return null;
+    const wantsPrefix = policy.routing === "prefix" && candidates.length > 1 && prefix !== undefined;
+    const requestPrefix = wantsPrefix ? prefix() : null;
+    if (requestPrefix !== null) {
+      const routed = {
+        memory: this.#routed,
+        now,
+        ttlMs: ROUTED_MEMORY_POLLS * policy.upkeepIntervalMs,
+      };
+      candidates = visible(routeCandidates(snapshot, { ...base, prefix: requestPrefix, routed }));
+    }
+    const costs = {
+      serviceMs: this.#serviceMs.get(modelId) ?? DEFAULT_SERVICE_MS,
+      prefillMsPerToken: DEFAULT_PREFILL_MS_PER_TOKEN,
+    };
+    return chooseRoute(policy.routing, candidates, costs, this.#options.random);
+  }
+
+  async #wait(modelId: string, context: RouteContext, started: number): Promise<Route> {
+    const { scheduler } = this.#options.config();
+    const priority = context.priority ?? DEFAULT_PRIORITY_CLASS;
+    let computed: { value: RequestPrefix | null } | undefined;
+    const prefix = context.prefix;
+    // Aborted once the wait is over, so a cold load started for it stops counting it as a waiter.
+    const over = new AbortController();
+    let settle!: Waiter["settle"];
+    const outcome = new Promise<Parameters<Waiter["settle"]>[0]>((resolve) => {
+      settle = (result) => {
+        if (over.signal.aborted) return;
+        over.abort();
+        resolve(result);
+      };
+    });
+    const waiter: Waiter = {
+      modelId,
+      requestId: context.requestId,
+      exclude: context.exclude,
+      enqueuedAt: started,
+      prefix: () => (computed ??= { value: prefix ? prefix() : null }).value,
+      loading: false,
+      coldLoadMs: 0,
+      over: over.signal,
+      settle: (result) => settle(result),
+    };
+    this.#waiting.admit(
+      waiter,
+      { priority, flow: context.flow ?? "anonymous", limit: scheduler.queueLimit },
+      {
+        signal: context.cancel.signal,
+        deadlineMs: scheduler.loadTimeoutMs,
+        onDeadline: () =>
+          new CortexError(
+            "no_capacity",
+            waiter.loading
+              ? `${modelId} is still loading after ${Math.round(scheduler.loadTimeoutMs / 1000)} s`
+              : `no sequence of ${modelId} came free within ${Math.round(scheduler.loadTimeoutMs / 1000)} s`,
+            { retryAfter: 10 },
+          ),
+      },
+    );
+    this.pump(modelId);
+    const result = await outcome;
+    if ("error" in result) throw result.error;
+    return this.#leaseRoute(result.node, modelId, waiter.coldLoadMs, result.reason);
+  }
+
+  /** Starts (or joins) the cold load a waiter needs, and re-plans it while the plan was stale. */
+  #coldLoad(waiter: Waiter, entry: Parameters<WaitingRoom["remove"]>[0]): void {
+    waiter.loading = true;
+    const context = {
+      requestId: waiter.requestId,
+      // The waiting room ends the wait (deadline, client gone); the load itself goes on for others.
+      cancel: { signal: waiter.over },
+      ...(waiter.exclude ? { exclude: waiter.exclude } : {}),
+    };
+    void (async () => {
+      for (let attempt = 1; ; attempt++) {
+        const started = this.#options.now();
+        try {
+          await this.#options.coldLoads().ensure(waiter.modelId, context);
+          waiter.coldLoadMs += this.#options.now() - started;
+          waiter.loading = false;
+          this.pump(waiter.modelId);
+          return;
+        } catch (error) {
+          waiter.coldLoadMs += this.#options.now() - started;
+          const stale = isCortexError(error) && error.code === "insufficient_memory";
+          if (stale && attempt < MAX_PLACEMENT_ATTEMPTS && !waiter.over.aborted) continue;
+          waiter.loading = false;
+          this.#waiting.remove(entry);
+          waiter.settle({ error });
+          return;
+        }
+      }
+    })();
+  }
+
+  #dispatch(
+    modelId: string,
+    choice: RouteChoice,
+    requestId: string,
+    prefix: (() => RequestPrefix | null) | undefined,
+    coldLoadMs: number,
+  ): Route {
+    const { node, reason } = this.#dispatchLease(modelId, choice, requestId, prefix);
+    return this.#leaseRoute(node, modelId, coldLoadMs, reason);
+  }
+
+  /** Books the choice: logs a move away from the prefix, remembers where the prompt now is. */
+  #dispatchLease(
+    modelId: string,
+    choice: RouteChoice,
+    requestId: string,
+    prefix: (() => RequestPrefix | null) | undefined,
+  ): { node: string; reason: RouteReason } {
+    const node = choice.node as string;
+    const moved = describeMove(choice);
+    if (moved !== null) this.#options.decide("route", modelId, node, requestId, `${requestId} ${moved}`);
+    const requestPrefix = choice.scored.length > 1 && prefix ? prefix() : null;
+    if (requestPrefix) this.#routed.remember(modelId, node, requestPrefix, this.#options.now());
+    // Counted now, so the next request in the same pump sees the sequence taken.
+    this.#count(node, modelId, 1);
+    return { node, reason: routeReason(this.#options.config().scheduler.routing, choice) };
+  }
+
+  /**
    * The registry hands out the same frozen report until a node changes, so the node snapshot is built
    * once per report (and per configuration and pin change) instead of on every request.
    */
@@ -167,6 +427,15 @@ export class Router {
     if (config !== this.#snapshotsFor?.config || pins !== this.#snapshotsFor.pins) {
       this.#snapshotsFor = { config, pins };
       this.#baseSnapshots = new WeakMap();
+    }
+    if (!this.#ownAtReport.has(report)) {
+      const own = new Map<string, number>();
+      for (const model of report.models) {
+        const key = slotKey(report.name, model.id);
+        const count = this.#inFlight.get(key);
+        if (count !== undefined) own.set(key, count);
+      }
+      this.#ownAtReport.set(report, own);
     }
     let node = this.#baseSnapshots.get(report);
     if (!node) {
@@ -185,19 +454,32 @@ export class Router {
     };
   }
 
-  #lease(node: string, modelId: string, coldLoadMs: number): Route {
+  #count(node: string, modelId: string, delta: number): void {
     const key = slotKey(node, modelId);
-    this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    const count = (this.#inFlight.get(key) ?? 0) + delta;
+    if (count > 0) this.#inFlight.set(key, count);
+    else this.#inFlight.delete(key);
+  }
+
+  /** The route of a sequence already counted for `node`: its release frees it and serves the queue. */
+  #leaseRoute(node: string, modelId: string, coldLoadMs: number, reason: RouteReason): Route {
+    const leasedAt = this.#options.now();
     let released = false;
     return {
       node,
       coldLoadMs,
+      reason,
       release: () => {
         if (released) return;
         released = true;
-        const left = (this.#inFlight.get(key) ?? 1) - 1;
-        if (left > 0) this.#inFlight.set(key, left);
-        else this.#inFlight.delete(key);
+        this.#count(node, modelId, -1);
+        const held = this.#options.now() - leasedAt;
+        const previous = this.#serviceMs.get(modelId);
+        this.#serviceMs.set(
+          modelId,
+          previous === undefined ? held : previous + SERVICE_EWMA * (held - previous),
+        );
+        this.pump(modelId);
       },
     };
   }

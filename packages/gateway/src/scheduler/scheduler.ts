@@ -1,10 +1,11 @@
 import type { FleetSnapshot } from "../routing/fleet-snapshot.js";
 import type { NodeReport } from "../routing/to-node-snapshot.js";
 import { ColdLoads, type SchedulerEffects } from "./cold-loads.js";
-import type { Decide, DecisionLog } from "./decision-log.js";
+import { SwapWatch, type Decide, type DecisionLog } from "./decision-log.js";
 import { Defrag } from "./defrag.js";
 import { FleetOperations, PinStore } from "./fleet-operations.js";
 import { Router, type Route, type RouteContext, type SchedulerConfig } from "./router.js";
+import { Upkeep } from "./upkeep.js";
 
 export type { SchedulerEffects } from "./cold-loads.js";
 export type { Route, RouteContext, SchedulerConfig } from "./router.js";
@@ -30,17 +31,24 @@ export class Scheduler {
   readonly #coldLoads: ColdLoads;
   readonly #operations: FleetOperations;
   readonly #defrag: Defrag;
+  readonly #upkeep: Upkeep;
 
   constructor(options: SchedulerOptions) {
     const { effects, decisions, now } = options;
-    const decide: Decide = (kind, model, node, requestId, message) =>
-      decisions.record({ at: now(), kind, model, node, requestId, message });
+    const swaps = new SwapWatch();
+    const decide: Decide = (kind, model, node, requestId, message) => {
+      const at = now();
+      decisions.record({ at, kind, model, node, requestId, message });
+      const thrash = swaps.note(kind, model, node, at);
+      if (thrash !== null) decisions.record({ at, kind: "thrash", model, node, requestId, message: thrash });
+    };
     const pins = new PinStore();
     this.#router = new Router({
       reports: options.reports,
       config: options.config,
       pins,
       coldLoads: () => this.#coldLoads,
+      decide,
       now,
     });
     this.#defrag = new Defrag({
@@ -57,6 +65,17 @@ export class Scheduler {
       config: options.config,
       decide,
       onEvictionCycle: (request) => this.#defrag.evictionCycle(request),
+    });
+    this.#upkeep = new Upkeep({
+      effects,
+      router: this.#router,
+      config: options.config,
+      loadOn: (modelId, node, signal) =>
+        this.#coldLoads.ensure(modelId, { requestId: "upkeep", cancel: { signal }, node }),
+      coldLoading: () => this.#coldLoads.loadingModels(),
+      decide,
+      now,
+      onError: options.onError,
     });
     this.#operations = new FleetOperations({
       router: this.#router,
@@ -79,9 +98,9 @@ export class Scheduler {
     return this.#router.localInFlight();
   }
 
-  /** Requests waiting for a cold load. */
+  /** Requests this gateway holds back: waiting for a free sequence or for their model's cold load. */
   get loadWaiters(): number {
-    return this.#coldLoads.waiting;
+    return this.#router.waitingTotal();
   }
 
   isPinned(modelId: string): boolean {
@@ -103,6 +122,28 @@ export class Scheduler {
 
   setPinned(modelId: string, pinned: boolean, requestId: string): void {
     this.#operations.setPinned(modelId, pinned, requestId);
+  }
+
+  /**
+   * One upkeep pass (every poll interval): queued requests served where sequences freed, idle TTL,
+   * replicas. Returns what it started.
+   */
+  upkeep(): ReturnType<Upkeep["tick"]> {
+    return this.#upkeep.tick();
+  }
+
+  /** Resolves once the upkeep actions started so far are over. */
+  upkeepSettled(): Promise<void> {
+    return this.#upkeep.settled();
+  }
+
+  get replicaLoads(): number {
+    return this.#upkeep.replicaLoads;
+  }
+
+  /** This gateway's queue of one model: how many wait, by class, and the oldest wait. */
+  queueStats(modelId: string): ReturnType<Router["queueStats"]> {
+    return this.#router.queueStats(modelId);
   }
 
   defragNow(): Promise<number> {

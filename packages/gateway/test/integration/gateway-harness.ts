@@ -10,7 +10,9 @@ import { readMetric, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
 
 export const MiB = 1024 * 1024;
 
-type TomlValue = string | number | boolean | readonly string[];
+type TomlScalar = string | number | boolean;
+/** Arrays may hold inline tables (`api_keys = [{ key = "k", priority = "high" }]`). */
+type TomlValue = TomlScalar | readonly (string | Readonly<Record<string, TomlScalar>>)[];
 export type TomlTable = Readonly<Record<string, TomlValue>>;
 
 export interface NeuronRef {
@@ -48,8 +50,17 @@ export function cortexToml(setup: GatewaySetup): string {
 
 function tomlLines(table: TomlTable): string {
   return Object.entries(table)
-    .map(([key, value]) => `${key} = ${JSON.stringify(value)}`)
+    .map(([key, value]) => `${key} = ${tomlValue(value)}`)
     .join("\n");
+}
+
+function tomlValue(value: TomlValue | Readonly<Record<string, TomlScalar>>): string {
+  if (Array.isArray(value)) return `[${value.map((item) => tomlValue(item as TomlValue)).join(", ")}]`;
+  if (typeof value === "object") {
+    const fields = Object.entries(value).map(([key, item]) => `${key} = ${JSON.stringify(item)}`);
+    return `{ ${fields.join(", ")} }`;
+  }
+  return JSON.stringify(value);
 }
 
 export interface TestGateway {

@@ -146,8 +146,15 @@ describe("the gateway's HTTP surface", () => {
       ],
     });
     expect(catalog.find((entry) => entry.id === "only-right")?.nodes).toEqual([
-      { node: "right", state: "unloaded", in_flight: 0, context_length: 4096 },
+      { node: "right", state: "unloaded", in_flight: 0, context_length: 4096, last_used: null },
     ]);
+    // Residency: the idle TTL in force (cortex.toml's default here: never), pins and replicas.
+    expect(catalog.find((entry) => entry.id === "only-right")).toMatchObject({
+      last_used: null,
+      idle_unload_ms: 0,
+      pinned: false,
+      replicas: { min: 1, max: 1 },
+    });
 
     // The official client pages through the same list; an alias is served by its model.
     const ids: string[] = [];

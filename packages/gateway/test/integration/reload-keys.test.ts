@@ -79,6 +79,16 @@ const COVERED: Readonly<Record<string, string>> = {
   "fleet.down_after": "node-registry.test.ts: counts a reloaded down_after",
   "scheduler.queue_limit": "scheduler.test.ts: decides with the configuration in force",
   "scheduler.headroom": "scheduler.test.ts: decides with the configuration in force",
+  "scheduler.routing":
+    "router: the policy is read from the runtime at each routing decision (prefix-routing.test.ts)",
+  "scheduler.idle_unload":
+    "upkeep reads profiles from the runtime at each pass (fleet-scheduling.test.ts: idle TTL)",
+  "scheduler.replica_after": "upkeep reads the runtime at each pass (fleet-scheduling.test.ts: replicas)",
+  "scheduler.replica_idle": "upkeep reads the runtime at each pass (fleet-scheduling.test.ts: replicas)",
+  "models.replicas":
+    "upkeep reads profiles from the runtime at each pass (fleet-scheduling.test.ts: replicas)",
+  "models.idle_unload":
+    "upkeep reads profiles from the runtime at each pass (fleet-scheduling.test.ts: idle TTL)",
   "responses.store_size": "response-store.test.ts: applies new limits at the next store (reload)",
   "responses.store_max_age": "response-store.test.ts: applies new limits at the next store (reload)",
   "neurons.name": "reload.test.ts: adds a neuron on SIGHUP",

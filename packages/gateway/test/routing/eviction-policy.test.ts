@@ -19,6 +19,19 @@ describe("compareColdness", () => {
     expect([...models].sort(compareColdness(strategy)).map((m) => m.id)).toEqual(expected);
   });
 
+  it.each<EvictionStrategy>(["lru", "priority"])(
+    "%s gives up a surplus replica before any model that would leave the fleet",
+    (strategy) => {
+      const replica = model("replica", { lastUsed: minutesAgo(1), priority: 9, surplus: true });
+      expect([...models, replica].sort(compareColdness(strategy))[0]?.id).toBe("replica");
+    },
+  );
+
+  it("keeps a model that requests wait for in the gateway's queue", () => {
+    expect(ids(chooseVictims([model("waited", { waiting: 2 }), model("idle")], 1, "lru"))).toEqual(["idle"]);
+    expect(chooseVictims([model("waited", { waiting: 2 })], 1, "lru")).toBeNull();
+  });
+
   it("breaks full ties by id", () => {
     const twins = [model("b", { lastUsed: null }), model("a", { lastUsed: null })];
     expect(twins.sort(compareColdness("lru")).map((m) => m.id)).toEqual(["a", "b"]);

@@ -21,6 +21,8 @@ export function model(id: string, overrides: Partial<ModelOnNode> = {}): ModelOn
     lastUsed: minutesAgo(60),
     inFlight: 0,
     queued: 0,
+    waiting: 0,
+    surplus: false,
     pinned: false,
     priority: 0,
     allowed: true,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { humanAge } from "../../src/routing/human-age.js";
+import { humanAge } from "@cortex/core";
 import { humanBytes } from "../../src/routing/human-bytes.js";
 
 describe("humanBytes", () => {

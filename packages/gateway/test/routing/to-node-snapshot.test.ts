@@ -53,6 +53,8 @@ describe("toNodeSnapshot", () => {
           lastUsed: 1234,
           inFlight: 2,
           queued: 1,
+          waiting: 0,
+          surplus: false,
           pinned: true,
           priority: 7,
           allowed: true,

@@ -118,6 +118,8 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
     profileOf: (id: string): ModelPlacementProfile => ({
       pinned: false,
       priority: 0,
+      replicas: { min: 1, max: 1 },
+      idleUnloadMs: 0,
       ...given.profiles?.[id],
     }),
     scheduler: {
@@ -126,6 +128,10 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
       queueLimit: given.queueLimit ?? 8,
       loadTimeoutMs: given.loadTimeoutMs ?? 5_000,
       extraHeadroom: given.extraHeadroom ?? 0,
+      routing: "prefix" as const,
+      replicaAfterMs: 2000,
+      replicaIdleMs: 300_000,
+      upkeepIntervalMs: 1000,
     },
   });
   let config = configFor(options);

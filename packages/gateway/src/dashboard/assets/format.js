@@ -43,6 +43,14 @@ export function formatAge(epochMs, now) {
   return Math.floor(seconds / 3600) + "h ago";
 }
 
+/** A span of time, coarse: "45s", "30m", "2h". */
+export function formatSpan(ms) {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return seconds + "s";
+  if (seconds < 3600) return Math.floor(seconds / 60) + "m";
+  return Math.floor(seconds / 3600) + "h";
+}
+
 /** The last non-null sample, or null. */
 export function latest(samples) {
   for (let i = samples.length - 1; i >= 0; i--) {

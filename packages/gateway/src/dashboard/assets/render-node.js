@@ -1,5 +1,13 @@
 import { h, setAttr, setText, syncChildren } from "./dom.js";
-import { formatAge, formatBytes, formatPercent, formatRate, formatSeconds, latest } from "./format.js";
+import {
+  formatAge,
+  formatBytes,
+  formatPercent,
+  formatRate,
+  formatSeconds,
+  formatSpan,
+  latest,
+} from "./format.js";
 import { createSparkline } from "./sparkline.js";
 
 const MEMORY_LABELS = { vram: "VRAM", ram: "RAM", budget: "Memory budget" };
@@ -178,6 +186,14 @@ function createModelRow(nodeName, model) {
       const facts = [];
       if (next.memory_estimate) facts.push(formatBytes(next.memory_estimate));
       if (next.context_length) facts.push(Math.round(next.context_length / 1024) + "k ctx");
+      if (next.state === "loaded" && next.last_used)
+        facts.push("used " + formatAge(next.last_used, Date.now()));
+      // The idle TTL: a model unused this long is unloaded (pinned ones never are).
+      if (next.idle_unload_ms > 0 && !next.pinned)
+        facts.push("idle unload " + formatSpan(next.idle_unload_ms));
+      if (next.replicas && next.replicas.max > 1)
+        facts.push("replicas " + next.replicas.min + "–" + next.replicas.max);
+      if (next.waiting > 0) facts.push(next.waiting + " waiting at the gateway");
       setText(details, facts.join(" · "));
       setText(state, next.state + (busy && next.progress !== null ? " " + formatPercent(next.progress) : ""));
       setAttr(state, "class", "state state-" + (KNOWN_STATES.includes(next.state) ? next.state : "unknown"));

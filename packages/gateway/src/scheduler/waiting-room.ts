@@ -1,0 +1,130 @@
+import { CortexError, type PriorityClass } from "@cortex/core";
+import { FairQueue, type QueueEntry } from "../routing/fair-queue.js";
+import type { RequestPrefix } from "../routing/route-candidates.js";
+import type { RouteReason } from "../routing/route-score.js";
+
+/** One request waiting for a sequence of its model (or for the model to load). */
+export interface Waiter {
+  readonly modelId: string;
+  readonly requestId: string;
+  readonly exclude: ReadonlySet<string> | undefined;
+  readonly enqueuedAt: number;
+  /** The request's prompt identity, computed once when first needed. */
+  prefix(): RequestPrefix | null;
+  /** A cold load is running on this request's behalf. */
+  loading: boolean;
+  coldLoadMs: number;
+  /** Aborted once the wait is over (served or failed). */
+  readonly over: AbortSignal;
+  /** Settles the request's wait: the node it was leased, or why it will not get one. */
+  settle(outcome: { node: string; reason: RouteReason } | { error: unknown }): void;
+}
+
+export interface WaitingStats {
+  readonly waiting: number;
+  readonly oldestWaitMs: number;
+  readonly byClass: Readonly<Record<PriorityClass, number>>;
+}
+
+/**
+ * The requests of this gateway waiting per model, each model a fair priority queue. The router owns
+ * it and decides who goes where (`Router.pump`); this only keeps the order, the bounds and the clean-up
+ * (deadline, client gone).
+ */
+export class WaitingRoom {
+  readonly #queues = new Map<string, FairQueue<Waiter>>();
+  readonly #cleanups = new Map<Waiter, () => void>();
+
+  /**
+   * Queues `waiter`, or throws `queue_full` when `limit` wait already and it would be served last. A
+   * waiter it displaces (served last, e.g. a low-priority request when a high one arrives) gets
+   * `queue_full` now.
+   */
+  admit(
+    waiter: Waiter,
+    placement: { priority: PriorityClass; flow: string; limit: number },
+    guards: { signal: AbortSignal; deadlineMs: number; onDeadline: () => CortexError },
+  ): void {
+    let queue = this.#queues.get(waiter.modelId);
+    if (!queue) {
+      queue = new FairQueue();
+      this.#queues.set(waiter.modelId, queue);
+    }
+    const pushed = queue.push(waiter, placement.priority, placement.flow, placement.limit);
+    if (!pushed.queued) {
+      throw new CortexError(
+        "queue_full",
+        `${queue.size} requests are already waiting for ${waiter.modelId}`,
+        { retryAfter: 5 },
+      );
+    }
+    if (pushed.displaced) {
+      const displaced = pushed.displaced.item;
+      this.#drop(pushed.displaced, false);
+      displaced.settle({
+        error: new CortexError(
+          "queue_full",
+          `${queue.size} requests are waiting for ${waiter.modelId}; this one gave its place to a request served before it`,
+          { retryAfter: 5 },
+        ),
+      });
+    }
+    const entry = pushed.entry;
+    const timer = setTimeout(() => {
+      this.#drop(entry, false);
+      waiter.settle({ error: guards.onDeadline() });
+    }, guards.deadlineMs);
+    const onAbort = (): void => {
+      this.#drop(entry, false);
+      waiter.settle({ error: guards.signal.reason });
+    };
+    guards.signal.addEventListener("abort", onAbort, { once: true });
+    this.#cleanups.set(waiter, () => {
+      clearTimeout(timer);
+      guards.signal.removeEventListener("abort", onAbort);
+    });
+  }
+
+  /** Waiting entries of one model in service order (a copy: the caller may serve some while iterating). */
+  entries(modelId: string): QueueEntry<Waiter>[] {
+    const queue = this.#queues.get(modelId);
+    return queue ? [...queue.inServiceOrder()] : [];
+  }
+
+  /** Takes a waiter out to serve it (the caller settles it). */
+  serve(entry: QueueEntry<Waiter>): void {
+    this.#drop(entry, true);
+  }
+
+  /** Takes a waiter out because it failed (the caller settles it). */
+  remove(entry: QueueEntry<Waiter>): void {
+    this.#drop(entry, false);
+  }
+
+  size(modelId: string): number {
+    return this.#queues.get(modelId)?.size ?? 0;
+  }
+
+  models(): string[] {
+    return [...this.#queues.keys()];
+  }
+
+  stats(modelId: string, now: number): WaitingStats | undefined {
+    const queue = this.#queues.get(modelId);
+    if (!queue || queue.size === 0) return undefined;
+    let oldest = now;
+    for (const entry of queue.inServiceOrder()) oldest = Math.min(oldest, entry.item.enqueuedAt);
+    return { waiting: queue.size, oldestWaitMs: now - oldest, byClass: queue.sizes() };
+  }
+
+  #drop(entry: QueueEntry<Waiter>, served: boolean): void {
+    const queue = this.#queues.get(entry.item.modelId);
+    if (!queue) return;
+    if (served) queue.serve(entry);
+    else queue.remove(entry);
+    this.#cleanups.get(entry.item)?.();
+    this.#cleanups.delete(entry.item);
+    // An empty queue goes: the map holds only models someone waits for.
+    if (queue.size === 0) this.#queues.delete(entry.item.modelId);
+  }
+}
