@@ -79,6 +79,9 @@ const DEFAULT_PREFILL_MS_PER_TOKEN = 0.25;
 const SERVICE_EWMA = 0.2;
 /** How many poll intervals a remembered route counts before the node's own report must show it. */
 const ROUTED_MEMORY_POLLS = 3;
+/** How many poll intervals of lease history are kept to match reports against. */
+const LEASE_EVENT_POLLS = 10;
+const MAX_LEASE_EVENTS = 4096;
 /** About a few poll intervals: long enough for a restarting neuron to answer again. */
 const DOWN_NODE_RETRY_AFTER_S = 10;
 
@@ -102,6 +105,8 @@ export class Router {
   readonly #used = new Set<string>();
   /** This gateway's in-flight count per slot when a node's report arrived: the rest are others'. */
   readonly #ownAtReport = new WeakMap<NodeReport, ReadonlyMap<string, number>>();
+  /** Per slot: when this gateway's recent leases started and ended, to tell which a report counted. */
+  readonly #leaseEvents = new Map<string, { starts: number[]; ends: number[] }>();
   #baseSnapshots = new WeakMap<NodeReport, NodeSnapshot>();
   /** What the cached node snapshots were built with: a reload or a pin change makes them stale. */
   #snapshotsFor: { config: SchedulerConfig; pins: number } | undefined;
@@ -203,6 +208,7 @@ export class Router {
       .map((report) => {
         const node = this.#baseSnapshot(report);
         const own = this.#ownAtReport.get(report);
+        const seen = (report as { lastSeen?: number | null }).lastSeen;
         const models =
           onlyModel === undefined ? node.models : node.models.filter((model) => model.id === onlyModel);
         return {
@@ -211,7 +217,8 @@ export class Router {
             const key = slotKey(node.name, model.id);
             const local = this.#inFlight.get(key) ?? 0;
             // The node's count includes ours as they were when it reported; the rest are other gateways'.
-            const others = Math.max(0, model.inFlight - (own?.get(key) ?? 0));
+            const ours = typeof seen === "number" ? this.#ownAt(key, seen) : (own?.get(key) ?? 0);
+            const others = Math.max(0, model.inFlight - ours);
             const surplus =
               model.state === "loaded" &&
               (copies.get(model.id) ?? 0) > config.profileOf(model.id).replicas.min;
@@ -454,8 +461,37 @@ export class Router {
     };
   }
 
+  /**
+   * How many of this gateway's leases of a slot were running at `at` (when a node's report was taken):
+   * the ones running now, minus those started since, plus those ended since. A report that arrives
+   * after a request ended still counts it; without this the node would look busy with another
+   * gateway's request until the next poll, and a session's next turn would leave its prefix.
+   */
+  #ownAt(key: string, at: number): number {
+    const events = this.#leaseEvents.get(key);
+    const local = this.#inFlight.get(key) ?? 0;
+    if (!events) return local;
+    const after = (times: number[]) => times.filter((time) => time > at).length;
+    return Math.max(0, local - after(events.starts) + after(events.ends));
+  }
+
+  #noteLease(key: string, kind: "starts" | "ends"): void {
+    const now = this.#options.now();
+    let events = this.#leaseEvents.get(key);
+    if (!events) {
+      events = { starts: [], ends: [] };
+      this.#leaseEvents.set(key, events);
+    }
+    const list = events[kind];
+    list.push(now);
+    // Only events newer than the oldest report still in use matter: a few poll intervals, bounded.
+    const horizon = now - LEASE_EVENT_POLLS * this.#options.config().scheduler.upkeepIntervalMs;
+    while (list.length > 0 && ((list[0] as number) < horizon || list.length > MAX_LEASE_EVENTS)) list.shift();
+  }
+
   #count(node: string, modelId: string, delta: number): void {
     const key = slotKey(node, modelId);
+    this.#noteLease(key, delta > 0 ? "starts" : "ends");
     const count = (this.#inFlight.get(key) ?? 0) + delta;
     if (count > 0) this.#inFlight.set(key, count);
     else this.#inFlight.delete(key);

@@ -109,6 +109,9 @@ interface SchedulerTestOptions {
   defragAfterCycles?: number;
   loadTimeoutMs?: number;
   extraHeadroom?: number;
+  /** Replaces the fleet's own reports (e.g. ones taken mid-request), and the clock. */
+  reports?: () => NodeReport[];
+  now?: () => number;
 }
 
 function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOptions = {}) {
@@ -137,10 +140,10 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
   let config = configFor(options);
   const instance = new Scheduler({
     effects: fleet.effects,
-    reports: fleet.reports,
+    reports: options.reports ?? fleet.reports,
     config: () => config,
     decisions,
-    now: () => 1_000_000,
+    now: options.now ?? (() => 1_000_000),
     onError: (message) => errors.push(message),
   });
   /** A configuration reload: a new object, as the gateway's runtime is. */
@@ -153,6 +156,35 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
 const context = (requestId: string) => ({ requestId, cancel: new Cancellation() });
 
 describe("Scheduler", () => {
+  it("does not count its own finished request as another gateway's when a report taken during it arrives late", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+    ]);
+    let now = 1_000;
+    // The node reported while our request ran (in_flight 1: ours), and the report reaches the router
+    // only after that request is over: the node is idle, not busy with someone else's request.
+    let inFlight = 0;
+    let lastSeen = 0;
+    let report: NodeReport[] | undefined;
+    const reports = (): NodeReport[] =>
+      (report ??= fleet.reports().map((node) => ({
+        ...node,
+        lastSeen,
+        models: node.models.map((model) => ({ ...model, in_flight: inFlight, sequences: 1 })),
+      })));
+    const { instance } = scheduler(fleet, { reports, now: () => now });
+    const first = await instance.route("m", context("r1"));
+    now = 1_500;
+    [inFlight, lastSeen, report] = [1, 1_500, undefined];
+    now = 2_000;
+    first.release();
+    expect(instance.snapshot().nodes[0]?.models[0]?.inFlight).toBe(0);
+    // And a request that started after the report is not taken for one the report counted.
+    const second = await instance.route("m", context("r2"));
+    expect(instance.snapshot().nodes[0]?.models[0]?.inFlight).toBe(1);
+    second.release();
+  });
+
   it("routes to the least busy node that has the model loaded, counting its own in-flight requests", async () => {
     const fleet = fakeFleet([
       { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
