@@ -64,6 +64,9 @@ describe("failover and stream failures", () => {
         { name: "b-second", url: second.url },
       ],
       models: PREFER_FIRST,
+      // Which node a request goes to must not depend on where earlier tests left the prompt's prefix
+      // (every request here says "hello"): load and preference decide, as these tests assert.
+      scheduler: { routing: "least-busy" },
     });
   });
 
