@@ -17,6 +17,6 @@ export function onShutdownSignals(logger: Logger, close: () => Promise<void>): v
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  // node-llama-cpp can reject internally during dispose races (NOTES §7.6); never let that kill serving.
+  // node-llama-cpp can reject internally during dispose races (docs/node-llama-cpp.md §7.6); never let that kill serving.
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
 }

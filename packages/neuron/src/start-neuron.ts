@@ -62,7 +62,7 @@ export interface RunningNeuron {
 
 const DISCOVERY_TTL_MS = 2000;
 
-/** Decode threads when the config says auto: leave a core for HTTP and the OS (NOTES §4.1). */
+/** Decode threads when the config says auto: leave a core for HTTP and the OS (docs/node-llama-cpp.md §4.1). */
 export function autoThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }

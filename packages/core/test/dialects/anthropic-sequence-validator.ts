@@ -1,5 +1,5 @@
 /**
- * An independent checker of the Anthropic streaming grammar (API-SPEC §1.6, checklist D30–D43), written
+ * An independent checker of the Anthropic streaming grammar (docs/api-spec.md §1.6, docs/api-checklist.md items 30–43), written
  * from the spec rather than from the encoder, so the property test compares two readings of it.
  */
 

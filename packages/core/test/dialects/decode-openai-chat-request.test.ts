@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { decodeOpenAIChatRequest } from "../../src/dialects/index.js";
 import { CortexError } from "../../src/errors/index.js";
 
-function errorOf(body: unknown, options?: Parameters<typeof decodeOpenAIChatRequest>[1]): CortexError {
+function errorOf(body: unknown): CortexError {
   try {
-    decodeOpenAIChatRequest(body, options);
+    decodeOpenAIChatRequest(body);
   } catch (error) {
     if (error instanceof CortexError) return error;
     throw error;
@@ -265,30 +265,28 @@ describe("decodeOpenAIChatRequest", () => {
     ]);
   });
 
-  it("relaxes OpenAI's limits when asked (neuron side)", () => {
+  it("takes what Anthropic clients may send beyond OpenAI's limits (5 stops, a 73-character MCP name)", () => {
     const body = {
       model: "m",
       messages: [user],
       stop: ["a", "b", "c", "d", "e"],
       tools: [{ type: "function", function: { name: `mcp__server__${"x".repeat(60)}` } }],
     };
-    expect(errorOf(body).param).toBe("tools[0].function.name");
-    expect(decodeOpenAIChatRequest(body, { enforceOpenAILimits: false }).value.stop).toHaveLength(5);
+    const { value } = decodeOpenAIChatRequest(body);
+    expect(value.stop).toHaveLength(5);
+    expect(value.tools[0]?.name).toHaveLength(73);
   });
 
-  it("caps stop sequences at 16 of at most 256 characters even when OpenAI's limits are relaxed", () => {
-    const relaxed = { enforceOpenAILimits: false };
+  it("caps stop sequences at 16 of at most 256 characters", () => {
     const many = { model: "m", messages: [user], stop: Array.from({ length: 17 }, (_, i) => `s${i}`) };
-    expect(errorOf(many, relaxed).message).toBe("stop: at most 16 stop sequences are allowed, got 17");
+    expect(errorOf(many).message).toBe("stop: at most 16 stop sequences are allowed, got 17");
     const long = { model: "m", messages: [user], stop: ["ok", "x".repeat(257)] };
-    expect(errorOf(long, relaxed)).toMatchObject({
+    expect(errorOf(long)).toMatchObject({
       param: "stop",
       message: expect.stringMatching(/stop\[1\]/),
     });
     expect(errorOf({ model: "m", messages: [user], stop: "y".repeat(257) }).param).toBe("stop");
-    expect(
-      decodeOpenAIChatRequest({ ...many, stop: many.stop.slice(0, 16) }, relaxed).value.stop,
-    ).toHaveLength(16);
+    expect(decodeOpenAIChatRequest({ ...many, stop: many.stop.slice(0, 16) }).value.stop).toHaveLength(16);
   });
 
   it.each([
@@ -343,9 +341,9 @@ describe("decodeOpenAIChatRequest", () => {
       "temperature: Too big: expected number to be <=2",
     ],
     [
-      { model: "m", messages: [user], stop: ["1", "2", "3", "4", "5"] },
+      { model: "m", messages: [user], stop: Array.from({ length: 17 }, (_, index) => String(index)) },
       "stop",
-      "stop: at most 4 stop sequences are allowed, got 5",
+      "stop: at most 16 stop sequences are allowed, got 17",
     ],
     [
       { model: "m", messages: [user], tool_choice: "required" },
@@ -370,7 +368,7 @@ describe("decodeOpenAIChatRequest", () => {
     [
       { model: "m", messages: [user], tools: [{ type: "function", function: { name: "has space" } }] },
       "tools[0].function.name",
-      'tools[0].function.name: must match ^[a-zA-Z0-9_-]{1,64}$, got "has space"',
+      'tools[0].function.name: must match ^[a-zA-Z0-9_.:-]{1,256}$, got "has space"',
     ],
     [
       {

@@ -126,7 +126,7 @@ describe("encodeOpenAIChatRequest", () => {
   });
 
   it("round-trips through the neuron's decoder (isError travels as the content prefix)", () => {
-    const decoded = decodeOpenAIChatRequest(encodeOpenAIChatRequest(request), { enforceOpenAILimits: false });
+    const decoded = decodeOpenAIChatRequest(encodeOpenAIChatRequest(request));
     const { isError: _ignored, ...tool } = request.messages[3] as Extract<
       (typeof request.messages)[number],
       { role: "tool" }

@@ -43,7 +43,7 @@ function bodies(valid: fc.Arbitrary<unknown>, keys: readonly string[]): fc.Arbit
 /** The neuron's decoder on what the gateway sends it for `chat`. */
 function neuronDecode(chat: CanonicalChatRequest): CanonicalChatRequest {
   const wire = jsonRoundTrip(encodeOpenAIChatRequest(chat));
-  return decodeOpenAIChatRequest(wire, { enforceOpenAILimits: false }).value;
+  return decodeOpenAIChatRequest(wire).value;
 }
 
 /** What a canonical request can rely on, whichever dialect it came from. */
@@ -113,9 +113,7 @@ describe("OpenAI request decoders: fuzzed bodies", () => {
     100,
     chatBodies,
     (body) => {
-      const outcome = decodedOrClientError(() =>
-        decodeOpenAIChatRequest(body, { enforceOpenAILimits: false }),
-      );
+      const outcome = decodedOrClientError(() => decodeOpenAIChatRequest(body));
       if (outcome.ok) expectCanonical(outcome.value.value);
     },
   );
@@ -171,7 +169,7 @@ describe("Anthropic request decoders: fuzzed bodies", () => {
       const { messages, tools } = encodeOpenAIChatRequest(chat);
       const tokenize = TokenizeRequestSchema.parse(jsonRoundTrip({ model: chat.model, messages, tools }));
       expect("messages" in tokenize).toBe(true);
-      decodeOpenAIChatRequest({ model: chat.model, messages, tools }, { enforceOpenAILimits: false });
+      decodeOpenAIChatRequest({ model: chat.model, messages, tools });
     },
   );
 

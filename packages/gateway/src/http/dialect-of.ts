@@ -8,7 +8,7 @@ export function dialectOfPath(url: string): ClientDialect {
   return /\/v1\/messages(\/|$)/.test(path) ? "anthropic" : "openai";
 }
 
-/** `GET /v1/models` answers in the Anthropic shape for Anthropic clients (API-CHECKLIST item 10). */
+/** `GET /v1/models` answers in the Anthropic shape for Anthropic clients (docs/api-checklist.md item 10). */
 export function wantsAnthropicShape(headers: IncomingHttpHeaders): boolean {
   return headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined;
 }

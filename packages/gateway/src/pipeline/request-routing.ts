@@ -69,7 +69,7 @@ const CHARS_PER_TOKEN = 4;
 export function requestPrefix(call: UpstreamCall): RequestPrefix | null {
   if (call.path !== "/v1/chat/completions") return null;
   try {
-    const { value } = decodeOpenAIChatRequest(JSON.parse(call.body), { enforceOpenAILimits: false });
+    const { value } = decodeOpenAIChatRequest(JSON.parse(call.body));
     return {
       chain: prefixFingerprints(value),
       tokens: Math.ceil(call.body.length / CHARS_PER_TOKEN),

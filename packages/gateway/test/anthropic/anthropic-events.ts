@@ -21,7 +21,7 @@ export function toWireEvents(messages: readonly SseMessage[]): WireEvent[] {
 }
 
 /**
- * The Anthropic stream grammar the SDK and Claude Code rely on (API-CHECKLIST D30–D43): `event:` equal to
+ * The Anthropic stream grammar the SDK and Claude Code rely on (docs/api-checklist.md items 30–43): `event:` equal to
  * `data.type`, message_start first with content [] and usage, blocks opened and closed one at a time with
  * indexes 0..n-1, message_delta with stop reason and usage, message_stop last. `ping` may appear anywhere
  * after message_start. Returns the blocks in order.

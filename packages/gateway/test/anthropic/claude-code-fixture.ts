@@ -15,7 +15,7 @@ export function claudeCodeRequest(): Record<string, unknown> & { model: string; 
   };
 }
 
-/** The headers Claude Code 2.1.197 sends on `POST /v1/messages?beta=true` (API-SPEC §1.2). */
+/** The headers Claude Code 2.1.197 sends on `POST /v1/messages?beta=true` (docs/api-spec.md §1.2). */
 export const CLAUDE_CODE_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "application/json",
   accept: "application/json",

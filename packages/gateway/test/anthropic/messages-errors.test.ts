@@ -15,7 +15,7 @@ import { CLAUDE_CODE_HEADERS } from "./claude-code-fixture.js";
 
 /**
  * Error paths with the official SDK and raw fetch: every gateway error on an Anthropic route is
- * `{type:"error", error:{type, message}, request_id}` with Anthropic's status (API-SPEC §1.7).
+ * `{type:"error", error:{type, message}, request_id}` with Anthropic's status (docs/api-spec.md §1.7).
  * Neurons: "main" (a normal model, plus "qwen3-short" whose models.toml profile loads it with a
  * 256-token context), "tight" (memory_budget far below any model: nothing ever fits) and "doomed"
  * (killed mid-stream by one test).

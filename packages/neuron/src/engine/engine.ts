@@ -122,6 +122,6 @@ export interface EngineModel {
   tokenize(text: string): number[];
   /** Its KV state tier and the prefixes it serves fast, for `GET /models` (engines without them omit it). */
   cacheReport?(): ModelCacheReport;
-  /** Callers must have aborted and awaited every generation first (NODE-LLAMA-CPP-NOTES §7.6). */
+  /** Callers must have aborted and awaited every generation first (docs/node-llama-cpp.md §7.6). */
   dispose(): Promise<void>;
 }

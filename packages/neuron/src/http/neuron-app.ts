@@ -33,7 +33,7 @@ export interface NeuronRoute {
   public?: boolean;
 }
 
-/** The neuron's whole HTTP surface (docs/architecture.md, the neuron API in README). */
+/** The neuron's whole HTTP surface (listed in README.md, "Neuron"). */
 const ROUTES: readonly NeuronRoute[] = [
   { method: "GET", url: "/health", handler: () => health(), public: true },
   { method: "GET", url: "/info", handler: (ctx) => info(ctx) },

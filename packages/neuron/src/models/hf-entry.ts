@@ -112,7 +112,7 @@ export async function ensureHfConversion(options: EnsureHfConversionOptions): Pr
   const { id, hf, cachePath, engine, budget, signal, log } = options;
   // An await comes first, so the slot has announced "loading" before this announces "converting".
   if (await fileExists(cachePath)) {
-    // Validate before llama.cpp sees it: a damaged file could abort the whole process (NOTES §7.5).
+    // Validate before llama.cpp sees it: a damaged file could abort the whole process (docs/node-llama-cpp.md §7.5).
     const cached = await engine.inspect(cachePath);
     if (cached.ok) return;
     log("cached conversion is unusable, converting again", { model: id, reason: cached.reason });

@@ -129,7 +129,7 @@ export class ModelManager {
     return this.#describe(entry);
   }
 
-  /** For shutdown: abort everything, await it, then dispose (NOTES §7.6). */
+  /** For shutdown: abort everything, await it, then dispose (docs/node-llama-cpp.md §7.6). */
   async unloadAll(force: boolean): Promise<void> {
     await Promise.allSettled([...this.#entries.values()].map((entry) => entry.slot.unload({ force })));
   }

@@ -3,7 +3,7 @@ import type { EngineModel } from "../engine/engine.js";
 import { assertTransition } from "./model-slot-state.js";
 
 export interface SlotLoader {
-  /** Reserves memory, loads, and returns the model and a function that releases the reservation. */
+  /** Reserves memory and loads the model; the reservation is given back through `released`. */
   load(signal: AbortSignal, onProgress: (progress: number) => void): Promise<EngineModel>;
   /** Called after the model is disposed or a load failed: give back the memory reservation. */
   released(): void;

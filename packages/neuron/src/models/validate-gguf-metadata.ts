@@ -4,7 +4,7 @@ import { SUPPORTED_GGUF_ARCHITECTURES } from "@cortex/core";
  * Checks the metadata of a GGUF file (as node-llama-cpp's readGgufFileInfo returns it: nested objects,
  * `metadata.general.architecture`, `metadata[arch].attention.head_count`, `metadata.tokenizer.ggml.*`)
  * before llama.cpp ever sees the file. Some missing keys make llama.cpp hit a GGML_ASSERT, which kills
- * the whole process (NOTES §2.1, §7.5); a try/catch around loadModel cannot stop that. Pure: no I/O.
+ * the whole process (docs/node-llama-cpp.md §2.1, §7.5); a try/catch around loadModel cannot stop that. Pure: no I/O.
  */
 
 export type SupportedGgufArchitecture = (typeof SUPPORTED_GGUF_ARCHITECTURES)[number];

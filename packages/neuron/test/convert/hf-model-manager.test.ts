@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 const managers: ModelManager[] = [];
 afterAll(async () => {
-  // Dispose models before the engine, also when a test failed halfway (NOTES §7.6).
+  // Dispose models before the engine, also when a test failed halfway (docs/node-llama-cpp.md §7.6).
   await Promise.all(managers.map((manager) => manager.unloadAll(true)));
   await engine.dispose();
   await cleanup();

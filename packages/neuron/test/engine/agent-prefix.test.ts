@@ -14,7 +14,7 @@ import { LlamaCppEngine } from "../../src/engine/llama-cpp/llama-cpp-engine.js";
 /** What the neuron works on: the gateway's Anthropic decode, sent as OpenAI, decoded again. */
 function onTheNeuron(body: unknown): CanonicalChatRequest {
   const gateway = decodeAnthropicRequest(body).value;
-  return decodeOpenAIChatRequest(encodeOpenAIChatRequest(gateway), { enforceOpenAILimits: false }).value;
+  return decodeOpenAIChatRequest(encodeOpenAIChatRequest(gateway)).value;
 }
 
 const session = claudeCodeSession();

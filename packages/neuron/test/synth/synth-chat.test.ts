@@ -51,7 +51,7 @@ afterAll(async () => {
 
 interface ChatModel {
   readonly model: LlamaModel;
-  /** Resolving costs ~0.5 s (NOTES §7.10), so once per model. */
+  /** Resolving costs ~0.5 s (docs/node-llama-cpp.md §7.10), so once per model. */
   readonly wrapper: ChatWrapper;
 }
 
@@ -91,7 +91,7 @@ describe.each(["llama", "qwen3", "qwen3moe"] as SynthArch[])("%s chat", (arch) =
 
   it("parses a forced tool call", async () => {
     const { model, wrapper } = plain;
-    // NOTES §5: force the wrapper's whole call prefix, one token per sampling step. Count steps in the
+    // docs/node-llama-cpp.md §5: force the wrapper's whole call prefix, one token per sampling step. Count steps in the
     // bias callback: onToken lags while LlamaChat holds back text that may be a call prefix.
     const prefix = LlamaText([wrapper.settings.functions.call.prefix, "get_weather"]).tokenize(
       model.tokenizer,

@@ -72,7 +72,7 @@ describe.each(ARCHS)("tiny %s", (arch) => {
       } finally {
         await model.dispose();
       }
-      // The full key set makes llama.cpp load silently (NOTES §2.1).
+      // The full key set makes llama.cpp load silently (docs/node-llama-cpp.md §2.1).
       expect(warnings).toEqual([]);
     },
   );

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 
-/** One CPU llama per test file, single-threaded (NOTES §7.4), with llama.cpp warnings collected. */
+/** One CPU llama per test file, single-threaded (docs/node-llama-cpp.md §7.4), with llama.cpp warnings collected. */
 export async function testLlama(): Promise<{ llama: Llama; warnings: string[] }> {
   const warnings: string[] = [];
   const llama = await getLlama({

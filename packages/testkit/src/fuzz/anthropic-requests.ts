@@ -12,7 +12,7 @@ import {
 } from "./request-parts.js";
 
 /**
- * Valid Anthropic Messages requests (API-SPEC §1.3, what Claude Code and the SDK send), every optional
+ * Valid Anthropic Messages requests (docs/api-spec.md §1.3, what Claude Code and the SDK send), every optional
  * field sometimes present. Mutate them with `mutated()`.
  */
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Lenient schemas for Anthropic content blocks (API-SPEC §1.4). `cache_control`, `citations` and fields
+ * Lenient schemas for Anthropic content blocks (docs/api-spec.md §1.4). `cache_control`, `citations` and fields
  * added later pass through untouched. Block types we do not know (server-tool artefacts, new betas)
  * parse as `{type:"unknown"}` so the decoder can drop them with a warning instead of failing the request.
  */

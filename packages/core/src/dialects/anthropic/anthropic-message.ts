@@ -6,7 +6,7 @@ export type AnthropicResponseBlock =
   | { type: "text"; text: string }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
 
-/** The `Message` object (API-SPEC §1.5), also the `message` of `message_start`. */
+/** The `Message` object (docs/api-spec.md §1.5), also the `message` of `message_start`. */
 export interface AnthropicResponseMessage {
   id: string;
   type: "message";

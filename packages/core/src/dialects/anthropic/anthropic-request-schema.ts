@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AnthropicContentBlockSchema, AnthropicTextBlockSchema } from "./anthropic-content-block-schema.js";
 
-/** Every field of `POST /v1/messages` (API-SPEC §1.3); unknown ones are accepted and ignored. */
+/** Every field of `POST /v1/messages` (docs/api-spec.md §1.3); unknown ones are accepted and ignored. */
 
 export const AnthropicMessageSchema = z.looseObject({
   /** `system` mid-conversation: Claude Code ≥ 2.1 (beta mid-conversation-system-2026-04-07). */

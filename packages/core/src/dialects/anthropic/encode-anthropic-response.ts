@@ -17,7 +17,7 @@ export interface EncodeAnthropicOptions {
 }
 
 /**
- * Canonical response → Anthropic `Message` (API-SPEC §1.5): thinking first (with a synthetic signature
+ * Canonical response → Anthropic `Message` (docs/api-spec.md §1.5): thinking first (with a synthetic signature
  * Claude Code will echo back and we drop), text only when it has non-whitespace, then tool_use blocks
  * with parsed `input` (a call cut off by `max_tokens` keeps its complete members, as the Anthropic SDK
  * reads the same call streamed). Never zero blocks: see `NO_CONTENT_TEXT`.

@@ -1,5 +1,5 @@
 /**
- * Our HTTP status → Anthropic's status and `error.type` (API-SPEC §1.7). The status can change: Anthropic
+ * Our HTTP status → Anthropic's status and `error.type` (docs/api-spec.md §1.7). The status can change: Anthropic
  * clients back off on 529 `overloaded_error` (our 503s: no capacity, queue full, node down), and know
  * neither 499 nor 502.
  */

@@ -3,7 +3,7 @@ import { parseReasoningEffort } from "../shared/reasoning-effort.js";
 import type { AnthropicThinking } from "./anthropic-request-schema.js";
 
 /**
- * `thinking` (+ `output_config.effort`) → one reasoning effort (API-SPEC §3.1):
+ * `thinking` (+ `output_config.effort`) → one reasoning effort (docs/api-spec.md §3.1):
  * - `enabled`: the budget picks a bucket: ≤ 4 096 low, ≤ 16 384 medium, above that high
  *   (Claude Code sends 31 999 for Haiku → high);
  * - `adaptive` or absent: `output_config.effort` when given, else the model's default (undefined);

@@ -58,7 +58,7 @@ export interface OpenAIChunkEncoder {
 }
 
 /**
- * Canonical stream → `chat.completion.chunk`s as the openai SDK and Zed parse them (API-SPEC §2.4): role
+ * Canonical stream → `chat.completion.chunk`s as the openai SDK and Zed parse them (docs/api-spec.md §2.4): role
  * first, tool-call fragments always carrying `index`, `usage:null` on every chunk when usage was asked
  * for and a final `choices:[]` usage chunk. Events out of order are dropped rather than sent.
  *

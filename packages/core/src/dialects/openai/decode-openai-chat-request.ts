@@ -1,11 +1,7 @@
 import type { CanonicalChatRequest, ResponseFormat } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
 import { foldSystemMessages } from "../shared/fold-system-messages.js";
-import {
-  MAX_STOP_SEQUENCES,
-  OPENAI_MAX_STOP_SEQUENCES,
-  checkStopSequences,
-} from "../shared/stop-sequences.js";
+import { MAX_STOP_SEQUENCES, checkStopSequences } from "../shared/stop-sequences.js";
 import { parseWithSchema } from "../shared/parse-with-schema.js";
 import type { Translation } from "../shared/translation.js";
 import { decodeOpenAIMessage } from "./decode-openai-message.js";
@@ -13,26 +9,19 @@ import { decodeOpenAITools } from "./decode-openai-tools.js";
 import { mapOpenAIToolChoice } from "./map-openai-tool-choice.js";
 import { OpenAIChatRequestSchema, type OpenAIChatRequest } from "./openai-chat-request-schema.js";
 
-export interface DecodeOpenAIChatOptions {
-  /**
-   * OpenAI's own limits: at most 4 stop sequences, tool names `^[a-zA-Z0-9_-]{1,64}$`. Default true (what
-   * OpenAI clients are promised). The neuron passes false: the gateway forwards Anthropic requests,
-   * which may exceed them (cortex's own caps, MAX_STOP_SEQUENCES, hold either way).
-   */
-  enforceOpenAILimits?: boolean;
-}
-
-/** `POST /v1/chat/completions` body → canonical request. Throws `invalid_request` naming the field. */
-export function decodeOpenAIChatRequest(
-  body: unknown,
-  options: DecodeOpenAIChatOptions = {},
-): Translation<CanonicalChatRequest> {
-  const enforceOpenAILimits = options.enforceOpenAILimits ?? true;
+/**
+ * `POST /v1/chat/completions` body → canonical request. Throws `invalid_request` naming the field.
+ *
+ * The neuron is its one caller, and the gateway forwards Anthropic requests to it in this dialect: cortex's
+ * own limits apply (MAX_STOP_SEQUENCES, tool names up to 256 characters), not OpenAI's 4 stop sequences
+ * and 64-character names, which would refuse what Anthropic clients may send.
+ */
+export function decodeOpenAIChatRequest(body: unknown): Translation<CanonicalChatRequest> {
   const request = parseWithSchema(OpenAIChatRequestSchema, body);
   rejectUnsupported(request);
   const warnings = droppedFieldWarnings(request);
 
-  const tools = decodeOpenAITools(request.tools, enforceOpenAILimits);
+  const tools = decodeOpenAITools(request.tools);
   const toolChoice = mapOpenAIToolChoice(request.tool_choice, new Set(tools.map((tool) => tool.name)));
   const messages = request.messages.map((message, index) =>
     decodeOpenAIMessage(message, `messages[${index}]`, warnings),
@@ -56,7 +45,7 @@ export function decodeOpenAIChatRequest(
     toolChoice,
     parallelToolCalls: request.parallel_tool_calls ?? true,
     ...(maxTokens === undefined ? {} : { maxTokens }),
-    stop: decodeStop(request.stop, enforceOpenAILimits, warnings),
+    stop: decodeStop(request.stop, warnings),
     ...(request.temperature == null ? {} : { temperature: request.temperature }),
     ...(request.top_p == null ? {} : { topP: request.top_p }),
     // llama.cpp and vLLM read top_k ≤ 0 as "disabled", which is what leaving it out means.
@@ -99,13 +88,9 @@ function droppedFieldWarnings(request: OpenAIChatRequest): string[] {
   return warnings;
 }
 
-function decodeStop(
-  stop: OpenAIChatRequest["stop"],
-  enforceOpenAILimits: boolean,
-  warnings: string[],
-): string[] {
+function decodeStop(stop: OpenAIChatRequest["stop"], warnings: string[]): string[] {
   const list = stop == null ? [] : typeof stop === "string" ? [stop] : stop;
-  checkStopSequences("stop", list, enforceOpenAILimits ? OPENAI_MAX_STOP_SEQUENCES : MAX_STOP_SEQUENCES);
+  checkStopSequences("stop", list, MAX_STOP_SEQUENCES);
   const kept = list.filter((sequence) => sequence !== "");
   if (kept.length < list.length) warnings.push("stop: empty stop sequences ignored");
   return kept;

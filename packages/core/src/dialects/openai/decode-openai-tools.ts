@@ -2,16 +2,11 @@ import type { ToolDefinition } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
 import type { OpenAIChatRequest } from "./openai-chat-request-schema.js";
 
-const OPENAI_TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-/** Without OpenAI's limits: Anthropic allows longer names (MCP's `mcp__server__tool`). */
-const ANY_TOOL_NAME = /^[a-zA-Z0-9_.:-]{1,256}$/;
+/** Wider than OpenAI's `^[a-zA-Z0-9_-]{1,64}$`: Anthropic allows longer names (MCP's `mcp__server__tool`). */
+const TOOL_NAME = /^[a-zA-Z0-9_.:-]{1,256}$/;
 
 /** Function tools only; names checked and unique, so `tool_choice` and tool calls can refer to them. */
-export function decodeOpenAITools(
-  tools: OpenAIChatRequest["tools"],
-  enforceOpenAILimits: boolean,
-): ToolDefinition[] {
-  const pattern = enforceOpenAILimits ? OPENAI_TOOL_NAME : ANY_TOOL_NAME;
+export function decodeOpenAITools(tools: OpenAIChatRequest["tools"]): ToolDefinition[] {
   const seen = new Set<string>();
   return (tools ?? []).map((tool, index) => {
     const path = `tools[${index}]`;
@@ -20,8 +15,11 @@ export function decodeOpenAITools(
     }
     const fn = tool.function;
     if (!fn) throw invalid(`${path}.function`, "Field required");
-    if (!pattern.test(fn.name)) {
-      throw invalid(`${path}.function.name`, `must match ${pattern.source}, got ${JSON.stringify(fn.name)}`);
+    if (!TOOL_NAME.test(fn.name)) {
+      throw invalid(
+        `${path}.function.name`,
+        `must match ${TOOL_NAME.source}, got ${JSON.stringify(fn.name)}`,
+      );
     }
     if (seen.has(fn.name))
       throw invalid(`${path}.function.name`, `duplicate tool name ${JSON.stringify(fn.name)}`);

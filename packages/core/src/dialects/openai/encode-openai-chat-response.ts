@@ -29,7 +29,7 @@ export interface OpenAIChatResponseBody {
   usage: OpenAIUsage;
 }
 
-/** Canonical response → `chat.completion` (API-SPEC §2.3). */
+/** Canonical response → `chat.completion` (docs/api-spec.md §2.3). */
 export function encodeOpenAIChatResponse(response: CanonicalChatResponse): OpenAIChatResponseBody {
   const hasToolCalls = response.toolCalls.length > 0;
   const unified = resolveFinishReason(response.finishReason.unified, hasToolCalls);

@@ -18,7 +18,7 @@ export interface OpenAICompletionResponseBody {
   usage: OpenAIUsage;
 }
 
-/** A finished `/v1/completions` generation → `text_completion` (API-SPEC §2.6). */
+/** A finished `/v1/completions` generation → `text_completion` (docs/api-spec.md §2.6). */
 export function encodeOpenAICompletionResponse(result: CompletionResult): OpenAICompletionResponseBody {
   const unified = result.finishReason.unified;
   return {

@@ -13,7 +13,7 @@ export interface OpenAIEmbeddingsResponseBody {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
-/** Vectors → `/v1/embeddings` response (API-SPEC §2.6). */
+/** Vectors → `/v1/embeddings` response (docs/api-spec.md §2.6). */
 export function encodeOpenAIEmbeddingsResponse(result: EmbeddingsResult): OpenAIEmbeddingsResponseBody {
   const base64 = result.encodingFormat === "base64";
   return {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { OpenAIMessageSchema } from "./openai-message-schema.js";
 
-/** Every field of openai 6.x `ChatCompletionCreateParams` (API-SPEC §2.2), plus the `top_k` extension. */
+/** Every field of openai 6.x `ChatCompletionCreateParams` (docs/api-spec.md §2.2), plus the `top_k` extension. */
 
 export const OPENAI_REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;
 

@@ -60,7 +60,7 @@ const IGNORED = /\.rotary_emb\.inv_freq$/;
 
 /**
  * Pure: config.json + the checkpoint's tensor names and shapes → the GGUF tensors, named and shaped
- * as llama.cpp expects (NOTES §2.2). Every tensor must have the shape config.json implies, and every
+ * as llama.cpp expects (docs/node-llama-cpp.md §2.2). Every tensor must have the shape config.json implies, and every
  * checkpoint tensor must be used, so a mismatched or foreign checkpoint fails here with its name.
  */
 export function planGgufTensors(

@@ -4,7 +4,7 @@ import type { HfVocabulary } from "../hf/hf-vocabulary.js";
 import type { TensorPlan } from "./gguf-tensor-plan.js";
 
 /**
- * Pure: the GGUF key set of NOTES §2.1, from config.json and the tokenizer files. Keys come in the same
+ * Pure: the GGUF key set of docs/node-llama-cpp.md §2.1, from config.json and the tokenizer files. Keys come in the same
  * order as the synthetic GGUF writer's, and expert_count / expert_used_count are written (0) for dense
  * models too: llama.cpp aborts the whole process when a MoE file lacks them.
  */

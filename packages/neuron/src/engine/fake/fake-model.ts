@@ -182,7 +182,7 @@ export class FakeModel implements EngineModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     const busy = this.busy;
-    // A real context disposed mid-generation can hang or crash (NOTES §7.6); here it only fails loudly.
+    // A real context disposed mid-generation can hang or crash (docs/node-llama-cpp.md §7.6); here it only fails loudly.
     this.#disposal.abort(
       Object.assign(new Error("fake model disposed during generation"), { name: "DisposedError" }),
     );

@@ -32,7 +32,7 @@ export function messagesText(messages: readonly CanonicalMessage[]): string {
     .join(" ");
 }
 
-/** Deterministic, distinct per text, unnormalized like llama.cpp's (NOTES §4.5). */
+/** Deterministic, distinct per text, unnormalized like llama.cpp's (docs/node-llama-cpp.md §4.5). */
 export function fakeEmbedding(text: string): number[] {
   const digest = createHash("sha256").update(text).digest();
   const vector: number[] = [];

@@ -32,7 +32,7 @@ export type GpuPreference = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
 export interface LlamaCppEngineOptions {
   gpu: GpuPreference;
   /**
-   * Explicit: node-llama-cpp's default (max(4, cores)) oversubscribes small machines (NOTES §7.4).
+   * Explicit: node-llama-cpp's default (max(4, cores)) oversubscribes small machines (docs/node-llama-cpp.md §7.4).
    * `decode` for single-token batches, `batch` for prompt evaluation (PhaseThreads).
    */
   threads: PhaseThreadCounts;

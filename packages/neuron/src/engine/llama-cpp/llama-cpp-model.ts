@@ -176,9 +176,9 @@ export class LlamaCppModel implements EngineModel {
             onFunctionCallParamsChunk: (chunk) => streamer.push(chunk),
           })
         : await chat.generateResponse(history, { ...common, ...(grammar ? { grammar } : {}) });
-      if (result.metadata.stopReason === "abort") throw abortError(options.signal);
+      const stopped = notAborted(result.metadata, options.signal);
       const toolCalls = streamer.finish(result.functionCalls ?? []);
-      const stop = mapStop(result.metadata, toolCalls, grammar !== undefined);
+      const stop = mapStop(stopped, toolCalls);
       return {
         text: grammar ? result.response.trimEnd() : result.response,
         toolCalls,
@@ -219,11 +219,11 @@ export class LlamaCppModel implements EngineModel {
           if (text !== "") options.onEvent({ type: "text-delta", text });
         },
       });
-      if (result.metadata.stopReason === "abort") throw abortError(options.signal);
+      const stopped = notAborted(result.metadata, options.signal);
       return {
         text: result.response,
         toolCalls: [],
-        ...mapStop(result.metadata, [], false),
+        ...mapStop(stopped, []),
         usage: { ...promptUsage(prompt, lease), completionTokens },
         evaluatedPromptTokens: evaluatedSince(lease.sequence, evaluatedBefore),
       };
@@ -327,7 +327,7 @@ export class LlamaCppModel implements EngineModel {
 
   #maxTokensFor(promptTokens: number, requested: number | undefined): number {
     const limit = this.#context.contextSize;
-    // node-llama-cpp would silently drop history to make room; say so instead (NOTES §7.7).
+    // node-llama-cpp would silently drop history to make room; say so instead (docs/node-llama-cpp.md §7.7).
     if (promptTokens >= limit) {
       throw new CortexError(
         "context_length_exceeded",
@@ -400,17 +400,23 @@ function forcedToolFor(request: CanonicalChatRequest): string | undefined {
   }
 }
 
+/** How a generation that was not aborted ended (an abort throws before its result is mapped). */
 type StopMetadata =
-  | { stopReason: "eogToken" | "stopGenerationTrigger" | "functionCalls" | "maxTokens" | "abort" }
+  | { stopReason: "eogToken" | "stopGenerationTrigger" | "functionCalls" | "maxTokens" }
   | { stopReason: "customStopTrigger"; customStopTrigger: (string | Token)[] };
+
+/** An aborted generation has no finish: it ends with its abort reason instead. */
+function notAborted(metadata: StopMetadata | { stopReason: "abort" }, signal: AbortSignal): StopMetadata {
+  if (metadata.stopReason === "abort") throw abortError(signal);
+  return metadata.stopReason === "customStopTrigger" ? metadata : { stopReason: metadata.stopReason };
+}
 
 function mapStop(
   metadata: StopMetadata,
   toolCalls: ToolCall[],
-  grammarTerminated: boolean,
 ): { finishReason: FinishReason; stopSequence?: string } {
   const raw = metadata.stopReason;
-  // Any end with calls but running out of tokens means the client must act on them (NOTES §5).
+  // Any end with calls but running out of tokens means the client must act on them (docs/node-llama-cpp.md §5).
   if (toolCalls.length > 0 && raw !== "maxTokens") return { finishReason: { unified: "tool_calls", raw } };
   switch (metadata.stopReason) {
     // Out of tokens is `length` even with calls: the last one may be cut off, and OpenAI and Anthropic
@@ -426,8 +432,6 @@ function mapStop(
     case "eogToken":
     case "functionCalls":
       return { finishReason: { unified: "stop", raw } };
-    case "abort":
-      return { finishReason: { unified: grammarTerminated ? "stop" : "error", raw } };
     default:
       return metadata satisfies never;
   }

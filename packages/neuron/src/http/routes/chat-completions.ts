@@ -13,8 +13,7 @@ export async function chatCompletions(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<unknown> {
-  // The gateway forwards Anthropic requests too: their stop lists and tool names may exceed OpenAI's limits.
-  const { value: chat } = decodeOpenAIChatRequest(request.body, { enforceOpenAILimits: false });
+  const { value: chat } = decodeOpenAIChatRequest(request.body);
   const id = ctx.newId("chatcmpl-");
   const created = Math.floor(ctx.now() / 1000);
   const encoder = createOpenAIChunkEncoder({

@@ -22,10 +22,7 @@ export async function tokenize(
       "prompt" in body
         ? lease.model.tokenize(body.prompt)
         : lease.model.tokenizeChat(
-            decodeOpenAIChatRequest(
-              { model: body.model, messages: body.messages, tools: body.tools },
-              { enforceOpenAILimits: false },
-            ).value,
+            decodeOpenAIChatRequest({ model: body.model, messages: body.messages, tools: body.tools }).value,
           );
     return { model: body.model, count: tokens.length, tokens };
   } finally {

@@ -11,7 +11,7 @@ export function modelName(shape: ModelShape): string {
 }
 
 /**
- * The full key set of NOTES §2.1. feed_forward_length, expert_count and expert_used_count are always
+ * The full key set of docs/node-llama-cpp.md §2.1. feed_forward_length, expert_count and expert_used_count are always
  * written (0 experts for dense models): llama.cpp aborts the whole process when a MoE file lacks them.
  */
 export function ggufMetadata(

@@ -27,7 +27,7 @@ const llamaNorms = { rmsEps: 1e-5, ropeBase: 500_000 };
 const qwenNorms = { rmsEps: 1e-6, ropeBase: 1_000_000 };
 
 /**
- * tiny: the shapes of NOTES §2.2 (qwen's head_dim 32 differs from hidden/heads on purpose, so
+ * tiny: the shapes of docs/node-llama-cpp.md §2.2 (qwen's head_dim 32 differs from hidden/heads on purpose, so
  * key_length matters). small: ~100–200 MB at f16, enough to feel like a model in the demo.
  */
 const SHAPES: Readonly<Record<SynthSize, Readonly<Record<SynthArch, ShapeCore>>>> = {

@@ -2,7 +2,7 @@ import { combineSeeds, mix32 } from "../random/seeded-random.js";
 import type { SynthVocabulary } from "../tokenizer/synth-vocabulary.js";
 
 /**
- * Reserved residual dims that make random weights behave (NOTES §2.4). Attention and FFN never write
+ * Reserved residual dims that make random weights behave (docs/node-llama-cpp.md §2.4). Attention and FFN never write
  * them (their output rows are zero), so each position's value is exactly its token embedding's, and
  * output.weight reads them as a per-token logit bias:
  *

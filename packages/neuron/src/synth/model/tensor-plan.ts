@@ -17,7 +17,7 @@ export interface PlannedTensor {
   readonly alwaysF32: boolean;
 }
 
-/** The full tensor set of NOTES §2.2 for the shape's architecture. */
+/** The full tensor set of docs/node-llama-cpp.md §2.2 for the shape's architecture. */
 export function planTensors(shape: ModelShape, vocabSize: number): PlannedTensor[] {
   const { hidden, heads, kvHeads, headDim } = shape;
   const qWidth = heads * headDim;

@@ -14,7 +14,7 @@ export interface WeightContext {
  * The values of one tensor, row by row. Each row is seeded from (seed, tensor name, row), so any row
  * can be produced alone, in any order: the GGUF and HF writers see the same weights.
  *
- * Init (NOTES §2.4): N(0, 1/fan_in) matrices, N(0, 1) token embeddings, output std 0.8/√hidden
+ * Init (docs/node-llama-cpp.md §2.4): N(0, 1/fan_in) matrices, N(0, 1) token embeddings, output std 0.8/√hidden
  * (0.1 for the tiny models; scaling keeps the logit noise independent of width), norms 1.
  */
 export function tensorRows(tensor: PlannedTensor, context: WeightContext): RowSource {

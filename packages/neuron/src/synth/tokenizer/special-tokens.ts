@@ -35,7 +35,7 @@ export const SPECIAL_TOKENS: Readonly<Record<TokenizerFamily, readonly SpecialTo
   ],
 };
 
-/** Which special token plays which role (NOTES §2.1). */
+/** Which special token plays which role (docs/node-llama-cpp.md §2.1). */
 export const SPECIAL_ROLES: Readonly<
   Record<
     TokenizerFamily,
