@@ -30,6 +30,10 @@ export interface ColdLoadsOptions {
   decide: Decide;
   /** A load needed evictions: defrag counts these cycles. */
   onEvictionCycle: (request: PlacementRequest) => void;
+  /** Stops routing to a copy while it is evicted (Router.drain); returns the undo. */
+  drain: (node: string, modelId: string) => () => void;
+  /** Counts a load's memory as taken until the node reports it (Router.loading); returns the undo. */
+  loading: (node: string, modelId: string, bytes: number) => () => void;
 }
 
 /**
@@ -126,6 +130,16 @@ export class ColdLoads {
     }
   }
 
+  /** The bytes the model takes on `node`: its profile's size, else the node's estimate. */
+  #need(node: string, request: PlacementRequest): number {
+    if (request.requiredMemory !== undefined) return request.requiredMemory;
+    const entry = this.#options
+      .snapshot()
+      .nodes.find((candidate) => candidate.name === node)
+      ?.models.find((model) => model.id === request.modelId);
+    return entry?.memoryEstimate ?? 0;
+  }
+
   async #execute(
     plan: PlacementPlan,
     request: PlacementRequest,
@@ -154,27 +168,39 @@ export class ColdLoads {
         );
         await effects.load(plan.node, modelId, signal);
         return;
-      case "load":
-        for (const eviction of plan.evict) {
+      case "load": {
+        // From the plan on, until the node's report shows it: the memory the load will take is not free
+        // for another placement, and the victims get no new requests (each would make its node load
+        // the victim again right after unloading it).
+        const undo = [
+          this.#options.loading(plan.node, modelId, this.#need(plan.node, request)),
+          ...plan.evict.map((eviction) => this.#options.drain(eviction.node, eviction.modelId)),
+        ];
+        try {
+          for (const eviction of plan.evict) {
+            decide(
+              "evict",
+              eviction.modelId,
+              eviction.node,
+              requestId,
+              `evicted ${eviction.modelId} on ${eviction.node} to load ${modelId} for request ${requestId} (${eviction.reason})`,
+            );
+            await effects.unload(eviction.node, eviction.modelId, signal);
+          }
           decide(
-            "evict",
-            eviction.modelId,
-            eviction.node,
+            "load",
+            modelId,
+            plan.node,
             requestId,
-            `evicted ${eviction.modelId} on ${eviction.node} to load ${modelId} for request ${requestId} (${eviction.reason})`,
+            `loading ${modelId} on ${plan.node} for request ${requestId}: ${plan.reason}`,
           );
-          await effects.unload(eviction.node, eviction.modelId, signal);
+          await effects.load(plan.node, modelId, signal);
+        } finally {
+          for (const end of undo) end();
         }
-        decide(
-          "load",
-          modelId,
-          plan.node,
-          requestId,
-          `loading ${modelId} on ${plan.node} for request ${requestId}: ${plan.reason}`,
-        );
-        await effects.load(plan.node, modelId, signal);
         if (plan.evict.length > 0) this.#options.onEvictionCycle(request);
         return;
+      }
       default:
         plan satisfies never;
     }

@@ -96,7 +96,8 @@ const DOWN_NODE_RETRY_AFTER_S = 10;
 export class Router {
   readonly #options: RouterOptions;
   readonly #inFlight = new Map<string, number>();
-  readonly #draining = new Set<string>();
+  /** Copies routing must not pick (defrag moving them, evictions unloading them), with a count per cause. */
+  readonly #draining = new Map<string, number>();
   readonly #waiting = new WaitingRoom();
   readonly #routed = new RoutedPrefixes();
   /** Per model: milliseconds a request holds a sequence (running estimate). */
@@ -107,6 +108,11 @@ export class Router {
   readonly #ownAtReport = new WeakMap<NodeReport, ReadonlyMap<string, number>>();
   /** Per slot: when this gateway's recent leases started and ended, to tell which a report counted. */
   readonly #leaseEvents = new Map<string, { starts: number[]; ends: number[] }>();
+  /**
+   * Loads this gateway has sent and not seen finish, with the bytes each will take: until the node's
+   * report shows them, the snapshot counts them, or a second placement would plan into the same memory.
+   */
+  readonly #loading = new Map<string, { holders: number; bytes: number }>();
   #baseSnapshots = new WeakMap<NodeReport, NodeSnapshot>();
   /** What the cached node snapshots were built with: a reload or a pin change makes them stale. */
   #snapshotsFor: { config: SchedulerConfig; pins: number } | undefined;
@@ -206,7 +212,7 @@ export class Router {
     const nodes = reports
       .filter((report) => !exclude?.has(report.name))
       .map((report) => {
-        const node = this.#baseSnapshot(report);
+        const node = this.#withOwnLoads(this.#baseSnapshot(report));
         const own = this.#ownAtReport.get(report);
         const seen = (report as { lastSeen?: number | null }).lastSeen;
         const models =
@@ -236,14 +242,36 @@ export class Router {
     return { at: this.#options.now(), nodes };
   }
 
-  /** Stops routing to one copy of a model (defrag moving it away); the returned function undoes it. */
+  /**
+   * Stops routing to one copy of a model (defrag moving it away, an eviction unloading it): a request
+   * sent to it now would wait for the unload on the node and then load it again. The returned function
+   * undoes it.
+   */
   drain(node: string, modelId: string): () => void {
     const key = slotKey(node, modelId);
-    this.#draining.add(key);
-    return () => {
-      this.#draining.delete(key);
+    this.#draining.set(key, (this.#draining.get(key) ?? 0) + 1);
+    return once(() => {
+      const left = (this.#draining.get(key) ?? 1) - 1;
+      if (left > 0) this.#draining.set(key, left);
+      else this.#draining.delete(key);
+      // Requests queued for the model may go to this copy again.
       this.pump(modelId);
-    };
+    });
+  }
+
+  /**
+   * A load this gateway is about to send (evictions first): its memory counts as taken on the node until
+   * its report says so itself. The returned function ends it (once the load has answered).
+   */
+  loading(node: string, modelId: string, bytes: number): () => void {
+    const key = slotKey(node, modelId);
+    const entry = this.#loading.get(key);
+    if (entry) entry.holders++;
+    else this.#loading.set(key, { holders: 1, bytes });
+    return once(() => {
+      const current = this.#loading.get(key);
+      if (current && --current.holders === 0) this.#loading.delete(key);
+    });
   }
 
   isPinned(modelId: string): boolean {
@@ -452,6 +480,28 @@ export class Router {
     return node;
   }
 
+  /**
+   * The node with this gateway's loads in flight counted: a model the report still shows unloaded
+   * (or failed) is `loading` and its bytes are taken from free memory. Once the node reports the load
+   * itself (loading or loaded, its memory in `used`), the report is right as it is.
+   */
+  #withOwnLoads(node: NodeSnapshot): NodeSnapshot {
+    if (this.#loading.size === 0) return node;
+    let taken = 0;
+    const models = node.models.map((model) => {
+      const bytes = this.#loading.get(slotKey(node.name, model.id))?.bytes;
+      if (bytes === undefined || (model.state !== "unloaded" && model.state !== "failed")) return model;
+      taken += bytes;
+      return { ...model, state: "loading" as const };
+    });
+    if (taken === 0) return node;
+    return {
+      ...node,
+      memory: { ...node.memory, used: node.memory.used + taken, free: node.memory.free - taken },
+      models,
+    };
+  }
+
   #policy(modelId: string): ModelPolicy {
     const profile = this.#options.config().profileOf(modelId);
     return {
@@ -519,6 +569,16 @@ export class Router {
       },
     };
   }
+}
+
+/** `fn` once, however often the returned function is called. */
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
 }
 
 function slotKey(node: string, model: string): string {

@@ -65,6 +65,8 @@ export class Scheduler {
       config: options.config,
       decide,
       onEvictionCycle: (request) => this.#defrag.evictionCycle(request),
+      drain: (node, modelId) => this.#router.drain(node, modelId),
+      loading: (node, modelId, bytes) => this.#router.loading(node, modelId, bytes),
     });
     this.#upkeep = new Upkeep({
       effects,

@@ -38,6 +38,7 @@ function fakeFleet(
   }));
   const calls: string[] = [];
   let gate: Promise<void> = Promise.resolve();
+  let unloadGate: Promise<void> = Promise.resolve();
   let refuseNext = false;
   const find = (node: string, model: string) => {
     const entry = fleet.find((candidate) => candidate.name === node)?.models.get(model);
@@ -56,6 +57,7 @@ function fakeFleet(
     },
     unload: async (node, model) => {
       calls.push(`unload ${model} on ${node}`);
+      await unloadGate;
       find(node, model).state = "unloaded";
     },
   };
@@ -94,6 +96,11 @@ function fakeFleet(
     hold: () => {
       let release!: () => void;
       gate = new Promise((resolve) => (release = resolve));
+      return release;
+    },
+    holdUnloads: () => {
+      let release!: () => void;
+      unloadGate = new Promise((resolve) => (release = resolve));
       return release;
     },
     refuseNextLoad: () => {
@@ -262,6 +269,45 @@ describe("Scheduler", () => {
     lease.release();
     await instance.route("big", context("r3"));
     expect(fleet.calls).toEqual(["unload busy on a", "load big on a"]);
+  });
+
+  it("counts the memory of its own loads in flight: no second model is planned into it (found by the soak)", async () => {
+    // Soak: real-qwen was planned onto the 15 MiB real-llama's load was about to take (the node's last
+    // report predated that load); the node refused one of them and clients got 503 insufficient_memory.
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { x: { memory: 60 * MiB }, y: { memory: 60 * MiB } } },
+    ]);
+    const { instance } = scheduler(fleet);
+    const release = fleet.hold();
+    const first = instance.route("x", context("r1"));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = instance.route("y", context("r2")).catch((error: unknown) => error);
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    expect((await first).node).toBe("a");
+    expect(await second).toMatchObject({ code: "no_capacity" });
+    expect(fleet.calls).toEqual(["load x on a"]);
+  });
+
+  it("routes nothing to a model while it is being evicted (found by the soak)", async () => {
+    // Soak: requests routed to the victim during its unload made the neuron load it again right after,
+    // racing the load the eviction was for.
+    const fleet = fakeFleet([
+      {
+        name: "a",
+        total: 100 * MiB,
+        models: { old: { memory: 60 * MiB, loaded: true, lastUsed: 1 }, big: { memory: 60 * MiB } },
+      },
+    ]);
+    const { instance } = scheduler(fleet);
+    const release = fleet.holdUnloads();
+    const loadingBig = instance.route("big", context("r1"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fleet.calls).toEqual(["unload old on a"]);
+    await expect(instance.route("old", context("r2"))).rejects.toMatchObject({ code: "no_capacity" });
+    release();
+    expect((await loadingBig).node).toBe("a");
+    expect(fleet.calls).toEqual(["unload old on a", "load big on a"]);
   });
 
   it("bounds the queue of requests waiting for one cold load", async () => {
