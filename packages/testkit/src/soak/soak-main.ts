@@ -31,7 +31,7 @@ interface SoakOptions {
   seconds: number;
   seed: number;
   write: boolean;
-  /** Writes every request that did not end ok (spec, scenario, ending) as JSON lines here. */
+  /** Writes every request (spec, scenario, ending, ms) as JSON lines here, the processes' logs next to it. */
   details?: string;
 }
 
@@ -214,9 +214,7 @@ async function run(fleet: SoakFleet, options: SoakOptions, log: (line: string) =
   const delta = countsBetween(baseline, requestCounts(await text(`${gateway.metricsUrl}/metrics`)));
   const reconciliation = reconcile(results, delta);
   if (options.details) {
-    const lines = results
-      .filter((result) => result.outcome.kind !== "ok")
-      .map((result) => JSON.stringify(result));
+    const lines = results.map((result) => JSON.stringify(result));
     await writeFile(options.details, lines.join("\n") + "\n");
     await writeFile(`${options.details}.gateway.log`, gateway.output());
     for (const neuron of neurons)
