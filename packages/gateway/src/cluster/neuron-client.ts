@@ -138,44 +138,31 @@ export class NeuronClient {
   }
 
   /** Resolves with the model's fresh report once it is loaded (the neuron joins a load already running). */
-  async load(request: LoadRequest, signal: AbortSignal): Promise<NeuronModel> {
-    const response = await this.#json(
-      "POST",
-      "/models/load",
-      request,
-      LifecycleResponseSchema,
-      signal,
-      this.#timeouts.load,
-    );
-    return response.model;
+  load(request: LoadRequest, signal: AbortSignal): Promise<NeuronModel> {
+    return this.#lifecycle("/models/load", request, LifecycleResponseSchema, signal);
   }
 
   /** The neuron waits for the model's in-flight requests unless `force`, hence the load timeout. */
-  async unload(request: UnloadRequest, signal: AbortSignal): Promise<NeuronModel> {
-    const response = await this.#json(
-      "POST",
-      "/models/unload",
-      request,
-      LifecycleResponseSchema,
-      signal,
-      this.#timeouts.load,
-    );
-    return response.model;
+  unload(request: UnloadRequest, signal: AbortSignal): Promise<NeuronModel> {
+    return this.#lifecycle("/models/unload", request, LifecycleResponseSchema, signal);
   }
 
   /**
    * Starts a pull from Hugging Face on the neuron; it answers once the repo is listed and the file
    * chosen (the download goes on in the background and shows in `/models`), hence the load timeout.
    */
-  async pull(request: PullRequest, signal: AbortSignal): Promise<NeuronModel> {
-    const response = await this.#json(
-      "POST",
-      "/models/pull",
-      request,
-      PullResponseSchema,
-      signal,
-      this.#timeouts.load,
-    );
+  pull(request: PullRequest, signal: AbortSignal): Promise<NeuronModel> {
+    return this.#lifecycle("/models/pull", request, PullResponseSchema, signal);
+  }
+
+  /** A lifecycle call: it may wait for a load or for in-flight requests, so it gets the load timeout. */
+  async #lifecycle(
+    path: string,
+    request: LoadRequest | UnloadRequest | PullRequest,
+    schema: typeof LifecycleResponseSchema | typeof PullResponseSchema,
+    signal: AbortSignal,
+  ): Promise<NeuronModel> {
+    const response = await this.#json("POST", path, request, schema, signal, this.#timeouts.load);
     return response.model;
   }
 

@@ -1,4 +1,4 @@
-import { CortexError, SSE_DONE, checkOpenAIStop, openAIErrorObject } from "@cortex/core";
+import { CortexError, SSE_DONE, asRecord, checkOpenAIStop, openAIErrorObject } from "@cortex/core";
 import type { AnswerContext, DialectAdapter, Frames, MeterTap, StreamRelay } from "../pipeline/exchange.js";
 import { requireModel } from "../pipeline/pipeline.js";
 import { OPENAI } from "./dialect.js";
@@ -113,12 +113,6 @@ function requireObject(body: unknown): Record<string, unknown> {
   const record = asRecord(body);
   if (!record) throw new CortexError("invalid_request", "request body must be a JSON object");
   return record;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 function nonEmpty(value: unknown): boolean {

@@ -1,3 +1,5 @@
+import { asRecord } from "../shared/as-record.js";
+
 /**
  * An independent checker of the Responses streaming grammar, written from OpenAI's event reference
  * (openai-node 6.30 `ResponseStreamEvent`) and from what clients require (Codex CLI: an
@@ -55,7 +57,7 @@ export function validateResponsesEvents(
 
   events.forEach((wire, position) => {
     const at = `event ${position}`;
-    const data = record(wire.data);
+    const data = asRecord(wire.data);
     if (!data) {
       problems.push(`${at}: data is not an object`);
       return;
@@ -69,7 +71,7 @@ export function validateResponsesEvents(
     if (terminal !== undefined) say(`event after the terminal ${terminal}`);
     if (position === 0 && type !== "response.created") say("the first event must be response.created");
 
-    const response = record(data.response);
+    const response = asRecord(data.response);
     if (TERMINAL.has(type) || type === "response.created" || type === "response.in_progress") {
       // response.created / in_progress / completed / incomplete / failed carry the whole Response.
       if (!response) say("missing response");
@@ -115,7 +117,7 @@ export function validateResponsesEvents(
         checkStatus(response, "in_progress", say);
         break;
       case "response.output_item.added": {
-        const added = record(data.item);
+        const added = asRecord(data.item);
         if (open) say(`item ${open.index} is still open`);
         if (data.output_index !== items.length)
           say(`output_index ${String(data.output_index)}, expected ${items.length}`);
@@ -145,7 +147,7 @@ export function validateResponsesEvents(
       }
       case "response.content_part.added": {
         const target = item();
-        const added = record(data.part);
+        const added = asRecord(data.part);
         if (!target || !added) break;
         const expected =
           target.type === "message" ? "output_text" : target.type === "reasoning" ? "reasoning_text" : "";
@@ -175,7 +177,7 @@ export function validateResponsesEvents(
       }
       case "response.content_part.done": {
         const target = item();
-        const done = record(data.part);
+        const done = asRecord(data.part);
         const found = target && done && part(target, str(done.type));
         if (found && done) {
           if (str(done.text) !== found.text) say("part text differs from the deltas");
@@ -185,7 +187,7 @@ export function validateResponsesEvents(
       }
       case "response.reasoning_summary_part.added": {
         const target = item();
-        const added = record(data.part);
+        const added = asRecord(data.part);
         if (!target || !added) break;
         if (target.type !== "reasoning") say(`a ${target.type} item has no summary`);
         if (data.summary_index !== target.summaries.length)
@@ -211,7 +213,7 @@ export function validateResponsesEvents(
         } else if (type === "response.reasoning_summary_text.done") {
           if (str(data.text) !== found.text) say("text differs from the deltas");
         } else {
-          if (str(record(data.part)?.text) !== found.text) say("part text differs from the deltas");
+          if (str(asRecord(data.part)?.text) !== found.text) say("part text differs from the deltas");
           found.done = true;
         }
         break;
@@ -240,7 +242,7 @@ export function validateResponsesEvents(
       }
       case "response.output_item.done": {
         const target = item();
-        const done = record(data.item);
+        const done = asRecord(data.item);
         if (!target || !done) {
           if (!done) say("missing item");
           break;
@@ -278,7 +280,7 @@ function checkItemContent(
   switch (target.type) {
     case "message":
     case "reasoning": {
-      const content = Array.isArray(done.content) ? done.content.map(record) : [];
+      const content = Array.isArray(done.content) ? done.content.map(asRecord) : [];
       if (content.length !== target.parts.length) say("item content differs from its parts");
       content.forEach((part, index) => {
         if (str(part?.text) !== target.parts[index]?.text)
@@ -286,7 +288,7 @@ function checkItemContent(
       });
       if (target.type === "reasoning") {
         if (!Array.isArray(done.summary)) say("reasoning item without summary array");
-        const summary = Array.isArray(done.summary) ? done.summary.map(record) : [];
+        const summary = Array.isArray(done.summary) ? done.summary.map(asRecord) : [];
         if (summary.length !== target.summaries.length) say("item summary differs from its summary parts");
         summary.forEach((part, index) => {
           if (str(part?.text) !== target.summaries[index]?.text)
@@ -324,7 +326,7 @@ function checkTerminal(
   }[type];
   checkStatus(response, status ?? "", say);
   if (type !== "response.failed" && open) say(`item ${open.index} was never done`);
-  const output = Array.isArray(response.output) ? response.output.map(record) : [];
+  const output = Array.isArray(response.output) ? response.output.map(asRecord) : [];
   const done = items.filter((item) => item.done);
   if (type !== "response.failed" && output.length !== items.length)
     say("response.output differs from the streamed items");
@@ -333,23 +335,23 @@ function checkTerminal(
     if (str(listed?.id) !== item.id || JSON.stringify(listed) !== JSON.stringify(item.done))
       say(`response.output[${item.index}] differs from its output_item.done`);
   });
-  if (type === "response.incomplete" && !record(response.incomplete_details)?.reason)
+  if (type === "response.incomplete" && !asRecord(response.incomplete_details)?.reason)
     say("incomplete_details.reason missing");
   if (type === "response.failed") {
-    const error = record(response.error);
+    const error = asRecord(response.error);
     if (!error || str(error.code) === "" || str(error.message) === "")
       say("error.code and error.message required");
     return;
   }
-  const usage = record(response.usage);
+  const usage = asRecord(response.usage);
   if (!usage) {
     say("usage missing");
     return;
   }
   const input = usage.input_tokens;
   const outputTokens = usage.output_tokens;
-  const cached = record(usage.input_tokens_details)?.cached_tokens;
-  const reasoning = record(usage.output_tokens_details)?.reasoning_tokens;
+  const cached = asRecord(usage.input_tokens_details)?.cached_tokens;
+  const reasoning = asRecord(usage.output_tokens_details)?.reasoning_tokens;
   if (typeof input !== "number" || typeof outputTokens !== "number") say("usage token counts missing");
   else if (usage.total_tokens !== input + outputTokens) say("total_tokens is not input + output");
   if (typeof cached !== "number" || (typeof input === "number" && cached > input))
@@ -373,12 +375,6 @@ function isJsonObject(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 function str(value: unknown): string {

@@ -5,3 +5,4 @@ export * from "./merge-adjacent-messages.js";
 export * from "./format-issue-path.js";
 export * from "./reasoning-effort.js";
 export * from "./stop-sequences.js";
+export * from "./as-record.js";
