@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node scripts/bench.js [neuron|gateway|all] [flags]`: runs the compiled bench (packages/testkit/src/bench,
+// `node scripts/bench.js [neuron|gateway|kv|all] [flags]`: runs the compiled bench (packages/testkit/src/bench,
 // built by `npm run build`). See docs/benchmarks.md.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";

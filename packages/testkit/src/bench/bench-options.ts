@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export type BenchSuite = "neuron" | "gateway" | "all";
+export type BenchSuite = "neuron" | "gateway" | "kv" | "all";
 
 export interface NeuronBenchOptions {
   /** llama.cpp threads for both the bare engine and the neuron. */
@@ -35,10 +35,32 @@ export interface GatewayBenchOptions {
   fakeOnly: boolean;
 }
 
+export interface KvBenchOptions {
+  /** Concurrent agent sessions. */
+  sessions: number;
+  /** Requests per session, each the conversation so far plus a short new message. */
+  turns: number;
+  /** Tokens of each session's own prefix (system prompt). */
+  prefixTokens: number;
+  /** max_tokens of each turn. */
+  maxTokens: number;
+  /** Sequences of the neuron. */
+  parallel: number;
+  /** Rounds of the tier modes (off, on, disk only), order alternating. */
+  rounds: number;
+  /** Tokens of the cold prefill measured per thread mode. */
+  prefillTokens: number;
+  /** Tokens generated for the single-stream decode rate. */
+  decodeTokens: number;
+  /** A/B rounds of the thread comparison. */
+  threadRounds: number;
+}
+
 export interface BenchOptions {
   suite: BenchSuite;
   neuron: NeuronBenchOptions;
   gateway: GatewayBenchOptions;
+  kv: KvBenchOptions;
   /** Hard wall-clock budget for the whole run; later phases are skipped and the report says so. */
   maxMs: number;
   /** Where results go, relative to the repo root unless absolute. */
@@ -48,17 +70,22 @@ export interface BenchOptions {
   quietPercent: number;
 }
 
-export const BENCH_USAGE = `usage: node scripts/bench.js [neuron|gateway|all] [flags]
+export const BENCH_USAGE = `usage: node scripts/bench.js [neuron|gateway|kv|all] [flags]
   --threads N          llama.cpp threads, bare and neuron (default 1)
   --max-tokens N       tokens per stream in the neuron bench (default 64)
   --concurrency LIST   neuron bench streams (default 1,2,4,8)
-  --rounds N           A/B rounds (neuron, default 5) / rounds per level (gateway, default 3)
+  --rounds N           A/B rounds (neuron, default 5) / rounds per level (gateway, default 3) /
+                       tier off-on rounds (kv, default 1)
   --context-size N     tokens per sequence (default 1024)
   --clients LIST       gateway bench concurrent clients (default 1,16,64)
   --duration S         seconds per gateway measurement (default 3)
   --ttft-requests N    streaming requests per path for TTFT (default 30)
   --profile            profile cortex even when it meets its targets
   --fake-only          gateway bench against the fake neuron only
+  --sessions N         kv bench: concurrent agent sessions (default 6; the neuron has 2 sequences)
+  --turns N            kv bench: turns per session (default 3)
+  --prefix-tokens N    kv bench: tokens of each session's own prefix (default 2000)
+  --prefill-tokens N   kv bench: tokens of the cold prefill per thread mode (default 4000)
   --wait-quiet S       before each suite, wait up to S s for a quiet CPU (PSI avg10 <= 20%; default 60, 0 = off)
   --max-minutes M      hard budget for the whole run (default 20)
   --out DIR            results folder (default bench-results)`;
@@ -80,6 +107,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       "ttft-requests": { type: "string" },
       profile: { type: "boolean" },
       "fake-only": { type: "boolean" },
+      sessions: { type: "string" },
+      turns: { type: "string" },
+      "prefix-tokens": { type: "string" },
+      "prefill-tokens": { type: "string" },
       "max-minutes": { type: "string" },
       "wait-quiet": { type: "string" },
       out: { type: "string" },
@@ -87,8 +118,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   });
   if (positionals.length > 1) throw new Error(`one suite at most, got ${positionals.join(" ")}`);
   const suite = positionals[0] ?? "all";
-  if (suite !== "neuron" && suite !== "gateway" && suite !== "all") {
-    throw new Error(`unknown suite ${JSON.stringify(suite)} (neuron, gateway or all)`);
+  if (suite !== "neuron" && suite !== "gateway" && suite !== "kv" && suite !== "all") {
+    throw new Error(`unknown suite ${JSON.stringify(suite)} (neuron, gateway, kv or all)`);
   }
   const rounds = values.rounds === undefined ? undefined : count("--rounds", values.rounds, 1, 100);
   return {
@@ -110,6 +141,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       parallel: 4,
       profile: values.profile === true,
       fakeOnly: values["fake-only"] === true,
+    },
+    kv: {
+      sessions: count("--sessions", values.sessions ?? "6", 1, 64),
+      turns: count("--turns", values.turns ?? "3", 2, 32),
+      prefixTokens: count("--prefix-tokens", values["prefix-tokens"] ?? "2000", 256, 60_000),
+      maxTokens: 16,
+      parallel: 2,
+      rounds: rounds ?? 1,
+      prefillTokens: count("--prefill-tokens", values["prefill-tokens"] ?? "4000", 1000, 100_000),
+      decodeTokens: 64,
+      threadRounds: 3,
     },
     maxMs: seconds("--max-minutes", values["max-minutes"] ?? "20") * 60,
     outDir: values.out ?? "bench-results",

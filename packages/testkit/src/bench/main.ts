@@ -5,13 +5,15 @@ import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from "./bench-options.
 import { pressureBetween, readCpuPressure, waitForQuietCpu, type CpuPressure } from "./cpu-pressure.js";
 import { Deadline } from "./deadline.js";
 import { runGatewayBench } from "./gateway-bench.js";
+import { runKvBench } from "./kv-bench.js";
+import { formatKvReport, summarizeKvBench } from "./kv-report.js";
 import { formatGatewayReport, summarizeGatewayBench } from "./gateway-report.js";
 import { describeMachine, machineInfo } from "./machine-info.js";
 import { runNeuronBench } from "./neuron-bench.js";
 import { formatNeuronReport, summarizeNeuronBench } from "./neuron-report.js";
 import { fileTimestamp, writeReport } from "./write-report.js";
 
-/** `node scripts/bench.js [neuron|gateway|all] [flags]`: the only place that reads argv. */
+/** `node scripts/bench.js [neuron|gateway|kv|all] [flags]`: the only place that reads argv. */
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(BENCH_USAGE);
@@ -86,6 +88,33 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     console.log(`${markdown}\n\n(${paths.json})\n`);
     missed ||= summary.targetsMet === false;
+  }
+  if (options.suite === "kv" || options.suite === "all") {
+    const before = await settle();
+    const date = new Date();
+    const result = await runKvBench(options.kv, deadline, log);
+    const after = await readCpuPressure();
+    const summary = summarizeKvBench(result);
+    const pressure = { before: before?.avg10, during: pressureBetween(before, after) };
+    const markdown = formatKvReport(
+      result,
+      summary,
+      headerFor("agent sessions: KV state tier and per-phase threads", date, before, after),
+    );
+    const paths = await writeReport(
+      outDir,
+      "kv",
+      date,
+      { date, machine, pressure, ...result, summary },
+      markdown,
+    );
+    console.log(`${markdown}\n\n(${paths.json})\n`);
+    missed ||=
+      Object.values(summary.vsOff).some(
+        (value) => value.ttftTargetMet === false || value.throughputTargetMet === false,
+      ) ||
+      summary.prefillTargetMet === false ||
+      summary.decodeTargetMet === false;
   }
   // A missed target is a finding, not a crash: the exit code stays 0, stderr says so.
   if (missed) log("bench: at least one target was missed (see the tables)");

@@ -5,17 +5,23 @@ import type { StreamSample } from "./stream-sample.js";
 
 interface ChunkShape {
   choices?: { delta?: { content?: string | null } }[];
-  usage?: { completion_tokens?: number } | null;
+  usage?: {
+    completion_tokens?: number;
+    prompt_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number };
+  } | null;
   error?: unknown;
 }
 
+export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
+
 /**
- * One streaming `POST /v1/chat/completions` through `dispatcher`: times the first and last content
- * chunks and takes the token count from the final usage chunk.
+ * One streaming `POST /v1/chat/completions` through `dispatcher` (one user message, or `messages`):
+ * times the first and last content chunks and takes the token counts from the final usage chunk.
  */
 export async function streamChat(
   dispatcher: Dispatcher,
-  request: { model: string; prompt: string; maxTokens: number; timeoutMs: number },
+  request: { model: string; prompt: string | ChatMessage[]; maxTokens: number; timeoutMs: number },
 ): Promise<StreamSample> {
   const startedAt = performance.now();
   const response = await dispatcher.request({
@@ -31,6 +37,8 @@ export async function streamChat(
   let firstTokenAt: number | undefined;
   let lastTokenAt: number | undefined;
   let tokens = 0;
+  let promptTokens = 0;
+  let cachedTokens = 0;
   let text = "";
   for await (const message of readSseMessages(response.body)) {
     if (message.data === "[DONE]") continue;
@@ -42,7 +50,12 @@ export async function streamChat(
       firstTokenAt ??= lastTokenAt;
       text += content;
     }
-    if (typeof chunk.usage?.completion_tokens === "number") tokens = chunk.usage.completion_tokens;
+    if (chunk.usage) {
+      tokens = chunk.usage.completion_tokens ?? tokens;
+      promptTokens = chunk.usage.prompt_tokens ?? promptTokens;
+      cachedTokens = chunk.usage.prompt_tokens_details?.cached_tokens ?? cachedTokens;
+    }
   }
-  return { startedAt, firstTokenAt, lastTokenAt, endedAt: performance.now(), tokens, text };
+  const endedAt = performance.now();
+  return { startedAt, firstTokenAt, lastTokenAt, endedAt, tokens, text, promptTokens, cachedTokens };
 }

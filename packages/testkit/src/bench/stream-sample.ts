@@ -8,6 +8,10 @@ export interface StreamSample {
   /** Completion tokens as the engine counted them. */
   tokens: number;
   text: string;
+  /** From the usage chunk, when the path reports one. */
+  promptTokens?: number;
+  /** Prompt tokens the engine did not evaluate (`prompt_tokens_details.cached_tokens`). */
+  cachedTokens?: number;
 }
 
 export function ttftMs(sample: StreamSample): number {
