@@ -54,9 +54,10 @@ describe("a neuron on a Hugging Face hub cache", () => {
       expect(reply.model).toBe(model);
       expect(reply.choices[0]?.message.content).toBeTruthy();
     }
-    // The conversion of cortex-test/tiny-qwen3 is cached under a file-safe name.
-    const cached = await readdir(join(neuron.dir, ".cortex-cache"));
-    expect(cached).toEqual([expect.stringMatching(/^cortex-test@tiny-qwen3-[0-9a-f]{16}\.gguf$/)]);
+    // The conversion of cortex-test/tiny-qwen3 is cached under a file-safe name (next to the KV state
+    // tier's folder, `kv`, which the cache folder holds by default).
+    const cached = (await readdir(join(neuron.dir, ".cortex-cache"))).sort();
+    expect(cached).toEqual([expect.stringMatching(/^cortex-test@tiny-qwen3-[0-9a-f]{16}\.gguf$/), "kv"]);
   });
 });
 
