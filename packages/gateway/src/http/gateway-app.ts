@@ -16,11 +16,12 @@ import Fastify, {
   type onRequestHookHandler,
 } from "fastify";
 import { DASHBOARD_ROUTES } from "../dashboard/dashboard-routes.js";
+import { OPENAI } from "../dialects/dialect.js";
 import { ANTHROPIC_COUNT_TOKENS, anthropicMessages } from "../dialects/anthropic.js";
 import { openAIPassthrough } from "../dialects/openai-passthrough.js";
 import { deleteResponse, getResponse, responsesCreate, responsesInputTokens } from "../dialects/responses.js";
 import type { Dialect, DialectAdapter } from "../pipeline/exchange.js";
-import { runExchange } from "../pipeline/pipeline.js";
+import { countOutsidePipeline, runExchange } from "../pipeline/pipeline.js";
 import { requireKey } from "./auth.js";
 import { gatewayErrorHandler } from "./error-handler.js";
 import type { GatewayContext } from "./gateway-context.js";
@@ -45,6 +46,8 @@ export interface GatewayRoute {
   handler: Handler;
   /** The envelope of this route's errors; OpenAI's when absent. */
   dialect?: Dialect;
+  /** Counted in `cortex_gateway_requests_total` (the pipeline's routes), also when refused before it. */
+  metered?: boolean;
 }
 
 /** A route that calls a neuron for its client: the request pipeline with the dialect's adapter. */
@@ -54,6 +57,7 @@ function exchange(method: "POST", url: string, adapter: DialectAdapter): Gateway
     url,
     access: "client",
     dialect: adapter.dialect,
+    metered: true,
     handler: (ctx, request, reply) => runExchange(ctx, adapter, request, reply),
   };
 }
@@ -168,7 +172,14 @@ export function buildGatewayApp(ctx: GatewayContext, options: GatewayAppOptions)
       method: route.method,
       url: route.url,
       config: { dialect: route.dialect },
-      onRequest: accessHook(ctx, route.access, options.loopbackOnly),
+      onRequest:
+        route.metered === true
+          ? [
+              // First, so a request the access check refuses is counted too.
+              countOutsidePipeline(ctx.metrics, (route.dialect ?? OPENAI).name),
+              accessHook(ctx, route.access, options.loopbackOnly),
+            ]
+          : accessHook(ctx, route.access, options.loopbackOnly),
       handler: (request, reply) => route.handler(ctx, request, reply),
     });
   }

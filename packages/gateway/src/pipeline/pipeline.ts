@@ -1,10 +1,10 @@
 import { CortexError, toCortexError } from "@cortex/core";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import { abortOnDisconnect } from "../cancellation.js";
-import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
+import { UNKNOWN_MODEL, type GatewayMetrics } from "../metrics/gateway-metrics.js";
 import type { ResolvedModel } from "../runtime/gateway-runtime.js";
 import { ClientStream, relayStream } from "./client-stream.js";
-import type { AnswerContext, DialectAdapter } from "./exchange.js";
+import type { AnswerContext, DialectAdapter, DialectName } from "./exchange.js";
 import { RequestMeter } from "./request-meter.js";
 import { PRIORITY_HEADER, requestPriority } from "./request-routing.js";
 import { openUpstream, type UpstreamServices } from "./upstream.js";
@@ -23,6 +23,29 @@ export interface PipelineServices extends UpstreamServices {
 /** Why the request went to its node (`stick`, `moved`, `no_prefix`, `load`, `single`: RouteReason). */
 export const ROUTE_HEADER = "x-cortex-route";
 
+/** Requests the pipeline took over: its meter counts them (see `countOutsidePipeline`). */
+const metered = new WeakSet<FastifyRequest>();
+
+/**
+ * Counts a request to a pipeline route that never reached the pipeline (refused key, a body that is not
+ * JSON or too large, a client gone before its body arrived) once its response is over, under model
+ * `unknown`: every request a client sent shows in `cortex_gateway_requests_total`. An onRequest hook.
+ */
+export function countOutsidePipeline(
+  metrics: GatewayMetrics,
+  dialect: DialectName,
+): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  return (request, reply, done) => {
+    reply.raw.once("close", () => {
+      if (metered.has(request)) return;
+      // Closed before the response was complete: the client left (nginx's 499, as the meter says).
+      const status = reply.raw.writableFinished ? reply.statusCode : 499;
+      metrics.requests.series(UNKNOWN_MODEL, "none", dialect, String(status)).inc();
+    });
+    done();
+  };
+}
+
 /** Lists dropped or adjusted request fields; see `warningHeader`. */
 export const WARNINGS_HEADER = "x-cortex-warnings";
 
@@ -37,6 +60,7 @@ export async function runExchange(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<unknown> {
+  metered.add(request);
   const meter = new RequestMeter(services.metrics, services.now, adapter.dialect.name);
   let status = 200;
   try {

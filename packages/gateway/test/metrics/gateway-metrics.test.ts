@@ -1,5 +1,5 @@
 import { parseCortexConfig, parseModelsConfig } from "@cortex/core";
-import { readMetric, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
+import { rawConnection, readMetric, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
 import OpenAI from "openai";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,5 +108,29 @@ describe("gateway metrics after real requests", () => {
     const unknown = { model: "unknown", status: "404" };
     expect(await sample("cortex_gateway_requests_total", { ...unknown, dialect: "openai" })).toBe(10);
     expect(await sample("cortex_gateway_requests_total", { ...unknown, dialect: "anthropic" })).toBe(10);
+  });
+
+  it("counts requests that end before the pipeline: a body that is not JSON, a client gone mid-body (found by the soak)", async () => {
+    // Soak: a client that gave up while its body was still arriving was in no request counter at all.
+    const counted = (dialect: string, status: string): Promise<number> =>
+      sample("cortex_gateway_requests_total", { dialect, status });
+    const response = await fetch(`${gateway.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(response.status).toBe(400);
+    await response.body?.cancel();
+    expect(await counted("responses", "400")).toBe(1);
+
+    const before = await counted("anthropic", "499");
+    const connection = await rawConnection(gateway.url);
+    connection.socket.write(
+      "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
+        'content-length: 200\r\n\r\n{"model":',
+    );
+    connection.socket.destroy();
+    await connection.closed;
+    await expect.poll(() => counted("anthropic", "499"), { timeout: 5_000 }).toBe(before + 1);
   });
 });
