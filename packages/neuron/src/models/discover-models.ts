@@ -28,15 +28,17 @@ export interface Discovery {
 }
 
 /**
- * Every model in `sources`, in their order. The same file reached twice (a link in models_dir to the hub
- * cache, a model_dirs entry inside another) is listed once, where it was first seen; a different model
+ * Every model in `sources`, in their order. The same file reached from two sources (a link in models_dir to
+ * the hub cache, a model_dirs entry inside another) is listed once, where it was first seen; linked under
+ * two names in one folder it is served under both; a different model
  * with an id already taken is reported, not served under that id.
  */
 export async function discoverModels(sources: readonly ModelSource[]): Promise<Discovery> {
   const models: FoundModel[] = [];
   const unsupported: Unsupported[] = [];
   const byId = new Map<string, string>();
-  const seenFiles = new Set<string>();
+  /** Real path of each model file → the source it was first listed from. */
+  const seenFiles = new Map<string, ModelSource>();
   const shown = (path: string): string => displayPath(sources, path);
   for (const source of sources) {
     const found = source.kind === "dir" ? await scanDir(source.path, shown) : await scanHubCache(source.path);
@@ -46,8 +48,10 @@ export async function discoverModels(sources: readonly ModelSource[]): Promise<D
       const identity = await realpath(model.kind === "gguf" ? location : join(location, "config.json")).catch(
         () => location,
       );
-      if (seenFiles.has(identity)) continue;
-      seenFiles.add(identity);
+      // Within one folder, two names for one file are deliberate (one weights file, a profile per id).
+      const firstSeen = seenFiles.get(identity);
+      if (firstSeen !== undefined && firstSeen !== source) continue;
+      seenFiles.set(identity, source);
       const taken = byId.get(model.id);
       if (taken !== undefined) {
         unsupported.push({

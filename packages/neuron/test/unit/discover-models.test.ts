@@ -106,6 +106,18 @@ describe("discoverModels", () => {
     });
   });
 
+  it("serves one file linked under two names in one folder under both ids (a profile per id)", async () => {
+    const root = await tempDir();
+    const modelsDir = join(root, "models");
+    await mkdir(modelsDir);
+    await writeFile(join(root, "weights.gguf"), fake("weights"));
+    await symlink(join(root, "weights.gguf"), join(modelsDir, "short.gguf"));
+    await symlink(join(root, "weights.gguf"), join(modelsDir, "long.gguf"));
+    const { models, unsupported } = await discoverModels([{ kind: "dir", path: modelsDir }]);
+    expect(ids(models).sort()).toEqual(["long", "short"]);
+    expect(unsupported).toEqual([]);
+  });
+
   it("lists the same file once, where it is first seen, and reports a different model with a taken id", async () => {
     const root = await tempDir();
     const cache = await hubCache(join(root, "hub"));
