@@ -19,6 +19,9 @@ export function printQuickstart(url: string, metricsUrl: string, models: readonl
     "Claude Code:",
     `  ANTHROPIC_BASE_URL=${url} ANTHROPIC_API_KEY=x CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 claude -p "hello"`,
     "",
+    "Codex CLI (Responses API; a permanent provider block is in docs/api-conformance.md):",
+    `  codex exec -c model_provider=cortex -c 'model_providers.cortex={name="cortex",base_url="${url}/v1",wire_api="responses"}' -m ${model} "hello"`,
+    "",
     "fleet:  npx cortex status",
     "",
   ];

@@ -15,6 +15,7 @@ describe("test tool provisioning", () => {
     const tools = {
       chromium: { ok: false, fix: "chromium not found; fix: sudo apt-get install -y chromium" },
       "claude-code": { ok: true, path: "/x/claude", how: "cached" },
+      codex: { ok: true, path: "/x/codex.js", how: "installed" },
     } satisfies TestTools;
     expect(() => toolPath(tools, "chromium")).toThrow(
       "chromium not found; fix: sudo apt-get install -y chromium",

@@ -146,7 +146,7 @@ describe("createResponsesStreamEncoder: recorded backend streams", () => {
     it(`translates ${name}`, async () => {
       const decoder = createOpenAIStreamDecoder();
       const target = encoder();
-      const out: ResponsesEvent[] = [...target.open()];
+      const out: ResponsesEvent[] = [];
       for (const chunk of readJsonl(`openai-streams/${name}`)) {
         for (const event of decoder.push(chunk)) out.push(...target.push(event));
       }
@@ -171,6 +171,20 @@ describe("createResponsesStreamEncoder: rules", () => {
     });
     expect(target.open()).toEqual([]);
     expect(target.push(start)).toEqual([]);
+  });
+
+  it("without open(), created and in_progress go out with the start event and its prompt usage", () => {
+    const target = encoder();
+    const out = target.push({
+      ...start,
+      usage: { promptTokens: 100, completionTokens: 0, cachedPromptTokens: 60 },
+    });
+    expect(types(out)).toEqual(["response.created", "response.in_progress"]);
+    expect(out[0]).toMatchObject({
+      response: {
+        usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 60 }, output_tokens: 0 },
+      },
+    });
   });
 
   it("streams a message item with stable ids and a final response that lists it", () => {

@@ -82,7 +82,6 @@ function streamEncoder(
     return events.map((event) => encodeSseEvent(event.type, event));
   };
   return {
-    open: () => frames(encoder.open()),
     push: (event) => frames(encoder.push(event)),
     finish: () => frames(encoder.finish()),
     fail: (error) =>

@@ -40,8 +40,6 @@ export interface ChatEncoders {
 
 /** Canonical stream events → the dialect's SSE frames, as a state machine that only emits valid sequences. */
 export interface CanonicalStreamEncoder {
-  /** Sent as soon as the upstream answered, before its first message (e.g. `response.created`). */
-  open?(): Frames;
   push(event: ChatStreamEvent): Frames;
   /** The upstream stream is over: close whatever is still open. */
   finish(): Frames;
@@ -147,7 +145,6 @@ function canonicalRelay(encoder: CanonicalStreamEncoder, meter: MeterTap): Strea
     return frames;
   };
   return {
-    ...(encoder.open ? { open: () => encoder.open?.() } : {}),
     message: (data) => push(data === "[DONE]" ? decoder.end() : decoder.push(parseChunk(data))),
     end: () => {
       const frames = push(decoder.end());

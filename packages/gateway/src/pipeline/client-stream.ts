@@ -75,7 +75,6 @@ export async function relayStream(
           Math.max(50, Math.floor(keepAliveMs / 2)),
         );
   try {
-    await client.write(relay.open?.());
     for await (const chunk of upstreamChunks(upstream)) {
       lastWrite = Date.now();
       for (const message of parser.push(chunk)) await client.write(relay.message(message.data));

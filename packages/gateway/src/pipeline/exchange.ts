@@ -74,8 +74,6 @@ export interface Answer {
  * framed, possibly none); the pipeline writes them with backpressure and owns the loop.
  */
 export interface StreamRelay {
-  /** Frames to send as soon as the upstream answered, before its first message. */
-  open?(): Frames;
   /** One upstream SSE `data:` payload, `[DONE]` included. */
   message(data: string): Frames;
   /** The upstream ended (EOF): close whatever is still open. */

@@ -98,3 +98,16 @@ export const CLAUDE_CODE: NpmCli = {
   },
   size: "≈ 235 MB",
 };
+
+/**
+ * Codex CLI, the version whose Responses API requests were recorded (docs/api-conformance.md). The npm
+ * package is a Node launcher (`bin/codex.js`, any Node ≥ 16) for a native binary in the platform package
+ * `@openai/codex-<os>-<arch>` that npm installs as an optional dependency.
+ */
+export const CODEX: NpmCli = {
+  name: "codex",
+  package: "@openai/codex",
+  version: "0.169.0",
+  binary: (prefix) => join(prefix, "node_modules", "@openai", "codex", "bin", "codex.js"),
+  size: "≈ 165 MB download, 405 MB on disk",
+};

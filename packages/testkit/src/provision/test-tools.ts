@@ -1,5 +1,5 @@
 import { provisionChromium } from "./chromium.js";
-import { CLAUDE_CODE, provisionNpmCli } from "./npm-tools.js";
+import { CLAUDE_CODE, CODEX, provisionNpmCli } from "./npm-tools.js";
 import type { Provisioned } from "./system-tools.js";
 
 /**
@@ -10,6 +10,7 @@ import type { Provisioned } from "./system-tools.js";
 export const TEST_TOOLS = {
   chromium: provisionChromium,
   "claude-code": (report: (line: string) => void) => provisionNpmCli(CLAUDE_CODE, report),
+  codex: (report: (line: string) => void) => provisionNpmCli(CODEX, report),
 } satisfies Record<string, (report: (line: string) => void) => Promise<Provisioned>>;
 
 export type TestToolName = keyof typeof TEST_TOOLS;

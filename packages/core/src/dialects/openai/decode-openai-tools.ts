@@ -2,8 +2,11 @@ import type { ToolDefinition } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
 import type { OpenAIChatRequest } from "./openai-chat-request-schema.js";
 
-/** Wider than OpenAI's `^[a-zA-Z0-9_-]{1,64}$`: Anthropic allows longer names (MCP's `mcp__server__tool`). */
-const TOOL_NAME = /^[a-zA-Z0-9_.:-]{1,256}$/;
+/**
+ * What the neuron accepts, wider than OpenAI's `^[a-zA-Z0-9_-]{1,64}$`: Anthropic allows longer names
+ * (MCP's `mcp__server__tool`), the Responses dialect flattens namespaces (`<namespace>__<name>`).
+ */
+export const NEURON_TOOL_NAME = /^[a-zA-Z0-9_.:-]{1,256}$/;
 
 /** Function tools only; names checked and unique, so `tool_choice` and tool calls can refer to them. */
 export function decodeOpenAITools(tools: OpenAIChatRequest["tools"]): ToolDefinition[] {
@@ -15,10 +18,10 @@ export function decodeOpenAITools(tools: OpenAIChatRequest["tools"]): ToolDefini
     }
     const fn = tool.function;
     if (!fn) throw invalid(`${path}.function`, "Field required");
-    if (!TOOL_NAME.test(fn.name)) {
+    if (!NEURON_TOOL_NAME.test(fn.name)) {
       throw invalid(
         `${path}.function.name`,
-        `must match ${TOOL_NAME.source}, got ${JSON.stringify(fn.name)}`,
+        `must match ${NEURON_TOOL_NAME.source}, got ${JSON.stringify(fn.name)}`,
       );
     }
     if (seen.has(fn.name))

@@ -32,7 +32,10 @@ export interface ResponsesStreamEncoderOptions {
 }
 
 export interface ResponsesStreamEncoder {
-  /** `response.created` and `response.in_progress`, once; sent as soon as the upstream answered. */
+  /**
+   * `response.created` and `response.in_progress` now, once (otherwise they go out with the `start`
+   * event, carrying the prompt usage it may have).
+   */
   open(): ResponsesEvent[];
   push(event: ChatStreamEvent): ResponsesEvent[];
   /** Ends the stream with `response.failed` (a failure after the 200 went out). */
@@ -96,6 +99,8 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
   const startedCalls = new Set<number>();
   let stop: UnifiedFinishReason | undefined;
   let usage: Usage | undefined;
+  /** The prompt's usage from the `start` event, reported by `response.created` and `in_progress`. */
+  let promptUsage: Usage | undefined;
   let final: ResponsesObject | undefined;
   const warnings: string[] = [];
 
@@ -105,17 +110,22 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
   const snapshot = (
     status: ResponsesStatus,
     extra: { incomplete?: "max_output_tokens" | "content_filter"; error?: ResponsesError } = {},
-  ): ResponsesObject =>
-    responsesObject(options, {
+  ): ResponsesObject => {
+    // In progress, only the prompt side is known (when the backend said it before the first token).
+    const known = status === "in_progress" ? promptUsage : (usage ?? promptUsage);
+    return responsesObject(options, {
       status,
       createdAt: options.createdAt,
       output: output.map((item) => structuredClone(item)),
       usage:
-        status === "in_progress"
-          ? null
-          : encodeResponsesUsage(usage ?? { promptTokens: 0, completionTokens: 0 }),
+        known === undefined
+          ? status === "in_progress"
+            ? null
+            : encodeResponsesUsage({ promptTokens: 0, completionTokens: 0 })
+          : encodeResponsesUsage(known),
       ...extra,
     });
+  };
 
   // ── transitions ──
   const begin = (out: ResponsesEvent[]): boolean => {
@@ -161,8 +171,12 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
         item.args = "{}";
         emit(out, { type: "response.function_call_arguments.delta", ...ref, delta: "{}" });
       }
-      const done = toolCallItem({ id: item.callId, name: item.name, arguments: item.args }, options, status);
-      done.id = item.id;
+      const done = toolCallItem(
+        { id: item.callId, name: item.name, arguments: item.args },
+        options,
+        status,
+        item.id,
+      );
       if (done.type === "custom_tool_call") {
         if (done.input !== "")
           emit(out, { type: "response.custom_tool_call_input.delta", ...ref, delta: done.input });
@@ -344,6 +358,9 @@ export function createResponsesStreamEncoder(options: ResponsesStreamEncoderOpti
       }
       switch (event.type) {
         case "start":
+          if (phase === "idle" && event.usage) promptUsage = event.usage;
+          begin(out);
+          return out;
         case "text-start":
         case "reasoning-start":
           begin(out);

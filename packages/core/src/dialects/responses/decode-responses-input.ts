@@ -1,5 +1,6 @@
 import type { CanonicalMessage, ContentPart } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
+import { isNeuronImageUrl } from "../shared/image-url.js";
 import type { ResponsesContentPart, ResponsesInputItem } from "./responses-request-schema.js";
 import type { ResponsesToolNames } from "./responses-tool-names.js";
 
@@ -208,7 +209,7 @@ function image(
   warnings: string[],
 ): ContentPart {
   const url = part.image_url ?? undefined;
-  if (url && (/^https?:\/\//i.test(url) || /^data:image\//i.test(url))) return { type: "image", url };
+  if (url && isNeuronImageUrl(url)) return { type: "image", url };
   if (url)
     throw new CortexError("invalid_request", `${path}.image_url: must be an http(s) or data:image/ URL`, {
       param: `${path}.image_url`,

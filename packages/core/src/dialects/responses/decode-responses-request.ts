@@ -137,8 +137,10 @@ function decodeCommon(
     responseFormat: responseFormatOf(request.text?.format),
     ...(reasoningEffort === undefined ? {} : { reasoningEffort }),
     stream: false,
-    // The terminal event carries usage, so always ask the backend for it.
+    // The terminal event carries usage, so always ask the backend for it; response.created carries
+    // the prompt's, which the neuron sends before the first token.
     includeUsage: true,
+    includePromptUsage: true,
   };
   return { chat, names, input };
 }

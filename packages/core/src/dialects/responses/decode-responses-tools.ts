@@ -1,5 +1,6 @@
 import type { JsonSchema, ToolChoice, ToolDefinition } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
+import { NEURON_TOOL_NAME } from "../openai/decode-openai-tools.js";
 import type {
   ResponsesCustomTool,
   ResponsesFunctionTool,
@@ -49,6 +50,13 @@ export function decodeResponsesTools(
       );
     }
     const name = names.add(origin);
+    if (!NEURON_TOOL_NAME.test(name)) {
+      throw new CortexError(
+        "invalid_request",
+        `${path}.name: the tool's name for the model (${JSON.stringify(name)}) must match ${NEURON_TOOL_NAME.source}`,
+        { param: `${path}.name` },
+      );
+    }
     tools.push(tool.type === "function" ? functionTool(name, tool) : customTool(name, tool));
   };
   (request.tools ?? []).forEach((tool, index) => {

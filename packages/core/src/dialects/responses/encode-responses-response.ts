@@ -163,13 +163,15 @@ export function toolCallItem(
   call: ToolCall,
   options: Pick<EncodeResponsesOptions, "turn" | "newId">,
   status: ResponsesItemStatus,
+  /** The item's id when it has one already (a streamed call keeps the id its `.added` had). */
+  itemId?: string,
 ): Extract<ResponsesOutputItem, { type: "function_call" | "custom_tool_call" }> {
   const origin = options.turn.names.origin(call.name);
   const namespace = origin.namespace === undefined ? {} : { namespace: origin.namespace };
   if (origin.kind === "custom") {
     return {
       type: "custom_tool_call",
-      id: options.newId("ctc_"),
+      id: itemId ?? options.newId("ctc_"),
       call_id: call.id,
       name: origin.name,
       input: customInput(call.arguments),
@@ -179,7 +181,7 @@ export function toolCallItem(
   }
   return {
     type: "function_call",
-    id: options.newId("fc_"),
+    id: itemId ?? options.newId("fc_"),
     call_id: call.id,
     name: origin.name,
     arguments: call.arguments,
