@@ -8,7 +8,7 @@ import {
   type CortexConfig,
   type ModelsConfig,
 } from "@cortex/core";
-import type { FastifyBaseLogger } from "fastify";
+import type { FastifyBaseLogger, InjectOptions, LightMyRequestResponse } from "fastify";
 import { Registry } from "prom-client";
 import { ModelCatalogue } from "./catalog/model-catalog.js";
 import type { NeuronClient } from "./cluster/neuron-client.js";
@@ -48,6 +48,8 @@ export interface RunningGateway {
    * whole reload with a `ReloadRefusedError` naming the keys; the running configuration stays.
    */
   reload(config: CortexConfig, models: ModelsConfig): void;
+  /** A request served in-process, without a socket (light-my-request): for property tests. */
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -221,6 +223,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     metricsListenUrl: metricsUrls.bound,
     warnings,
     context,
+    inject: (injected) => app.inject(injected),
     reload: (config, models) => {
       const restart = runtime.restartKeysChangedIn(config);
       if (restart.length > 0) throw new ReloadRefusedError(restart);

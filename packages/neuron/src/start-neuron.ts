@@ -10,7 +10,7 @@ import {
   type NeuronConfig,
   type NeuronInfo,
 } from "@cortex/core";
-import type { FastifyBaseLogger } from "fastify";
+import type { FastifyBaseLogger, InjectOptions, LightMyRequestResponse } from "fastify";
 import { Registry } from "prom-client";
 import { removeLeftoverPartials } from "./convert/hf-conversion-cache.js";
 import { discoverNode, type NodeDiscovery } from "./discovery/discover-node.js";
@@ -57,6 +57,8 @@ export interface RunningNeuron {
   manager: ModelManager;
   /** The HTTP server (an embedder may watch its connections). */
   server: Server;
+  /** A request served in-process, without a socket (light-my-request): for property tests. */
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -215,6 +217,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     warnings,
     manager,
     server: app.server,
+    inject: (injected) => app.inject(injected),
     close: () => {
       closing ??= shutdown(app.close(), manager, pulls, engine, kvTier, options.shutdownGraceMs ?? 10_000);
       return closing;

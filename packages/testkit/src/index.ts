@@ -4,6 +4,7 @@ export * from "./collect-sse.js";
 export * from "./fixture-models.js";
 export * from "./fake-neuron/index.js";
 export * from "./model-dir.js";
+export * from "./in-process-neuron.js";
 export * from "./read-metric.js";
 export * from "./hub/hub-server.js";
 export * from "./hub/hub-files.js";

@@ -6,3 +6,5 @@ export * from "./mutate.js";
 export * from "./request-parts.js";
 export * from "./openai-requests.js";
 export * from "./anthropic-requests.js";
+export * from "./http-requests.js";
+export * from "./http-answer.js";
