@@ -106,6 +106,20 @@ describe("decodeOpenAIError", () => {
     expect(error.message).toBe(message);
   });
 
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
+    "reads a code or type named %s as an unknown one, not as Object.prototype's (found by fuzzing)",
+    (name) => {
+      // Used to look the name up on a plain object, find Object.prototype's function and throw a
+      // TypeError: a mid-stream `{"error":{"code":"constructor"}}` from an upstream became a 500.
+      expect(decodeOpenAIError({ error: { message: "m", code: name } })).toMatchObject({
+        code: "upstream_error",
+      });
+      expect(decodeOpenAIError({ error: { message: "m", type: name } })).toMatchObject({
+        code: "upstream_error",
+      });
+    },
+  );
+
   it("keeps param and retryAfter", () => {
     const error = decodeOpenAIError(
       { error: { message: "m", param: "stop" } },

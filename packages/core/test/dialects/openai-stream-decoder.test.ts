@@ -51,6 +51,20 @@ describe("createOpenAIStreamDecoder", () => {
     ]);
   });
 
+  it("reads usage counts that are not whole non-negative numbers as 0 (found by fuzzing)", () => {
+    // cached_tokens -5 used to reach Anthropic clients as cache_read_input_tokens -5, and 0.5 as is.
+    const events = decode([
+      { id: "c", prompt_usage: { prompt_tokens: 0.5, completion_tokens: 0 }, choices: [] },
+      { choices: [{ delta: { content: "x" }, finish_reason: "stop" }] },
+      {
+        choices: [],
+        usage: { prompt_tokens: 7, completion_tokens: -1, prompt_tokens_details: { cached_tokens: -5 } },
+      },
+    ]);
+    expect(events[0]).toMatchObject({ type: "start", usage: { promptTokens: 0, completionTokens: 0 } });
+    expect(events.at(-1)).toEqual({ type: "usage", usage: { promptTokens: 7, completionTokens: 0 } });
+  });
+
   it("ignores non-objects, other choices and everything after end()", () => {
     const decoder = createOpenAIStreamDecoder();
     expect(decoder.push("[DONE]")).toEqual([]);

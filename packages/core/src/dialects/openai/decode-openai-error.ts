@@ -65,8 +65,10 @@ function pickCode(
   message: string,
 ): ErrorCode {
   if (code !== undefined && isErrorCode(code)) return code;
-  if (code !== undefined && CODE_ALIASES[code]) return CODE_ALIASES[code];
-  if (type !== undefined && TYPE_CODES[type] === "context_length_exceeded") return "context_length_exceeded";
+  const alias = known(CODE_ALIASES, code);
+  if (alias) return alias;
+  const typed = known(TYPE_CODES, type);
+  if (typed === "context_length_exceeded") return typed;
   if (
     /maximum context length|exceeds? the (available )?context|context window|prompt is too long/i.test(
       message,
@@ -74,7 +76,7 @@ function pickCode(
   )
     return "context_length_exceeded";
   if (status !== undefined) return codeForStatus(status, message);
-  if (type !== undefined && TYPE_CODES[type]) return TYPE_CODES[type];
+  if (typed) return typed;
   return "upstream_error";
 }
 
@@ -122,6 +124,14 @@ function contextMessage(message: string, inner: Record<string, unknown> | undefi
 
 function tooLong(prompt: number, limit: number): string {
   return `prompt is too long: ${prompt} tokens > ${limit} maximum`;
+}
+
+/**
+ * The table's own entry for an upstream's string: `constructor` or `toString` must not find
+ * Object.prototype's function (a mid-stream `{"error":{"code":"constructor"}}` was a TypeError, a 500).
+ */
+function known(table: Readonly<Record<string, ErrorCode>>, key: string | undefined): ErrorCode | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 function text(value: unknown): string | undefined {

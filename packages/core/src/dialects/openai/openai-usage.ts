@@ -37,10 +37,15 @@ export function decodeOpenAIUsage(usage: unknown): Usage | undefined {
   return {
     promptTokens: count(record["prompt_tokens"]),
     completionTokens: count(record["completion_tokens"]),
-    ...(typeof cached === "number" ? { cachedPromptTokens: cached } : {}),
+    ...(isCount(cached) ? { cachedPromptTokens: cached } : {}),
   };
 }
 
+/** A token count is a whole number ≥ 0; anything else a backend sends is "unknown" (0), never passed on. */
 function count(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
+  return isCount(value) ? value : 0;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
