@@ -1,6 +1,7 @@
 import {
   ANTHROPIC_KEYS,
   OPENAI_CHAT_KEYS,
+  RESPONSES_KEYS,
   anthropicCountTokensRequest,
   anthropicMessagesRequest,
   hostileJson,
@@ -10,6 +11,7 @@ import {
   openAICompletionRequest,
   openAIEmbeddingsRequest,
   propertyTest,
+  responsesRequest,
 } from "@cortex/testkit/fuzz";
 import fc from "fast-check";
 import { describe, expect } from "vitest";
@@ -18,6 +20,8 @@ import {
   decodeAnthropicCountTokensRequest,
   decodeAnthropicRequest,
   decodeOpenAIChatRequest,
+  decodeResponsesInputTokensRequest,
+  decodeResponsesRequest,
   encodeOpenAIChatRequest,
   parseOpenAICompletionRequest,
   parseOpenAIEmbeddingsRequest,
@@ -98,6 +102,19 @@ function decodesForTheNeuron(decode: () => { value: CanonicalChatRequest }): voi
   expectSameOnNeuron(outcome.value.value);
 }
 
+/** A token-count decoder: what it decodes is canonical, and the neuron's /tokenize accepts what is sent. */
+function countsOnTheNeuron(decode: () => { value: CanonicalChatRequest }): void {
+  const outcome = decodedOrClientError(decode);
+  if (!outcome.ok) return;
+  const chat = outcome.value.value;
+  expectCanonical(chat);
+  // What dialects/translated.ts sends to /tokenize, and what routes/tokenize.ts does with it.
+  const { messages, tools } = encodeOpenAIChatRequest(chat);
+  const tokenize = TokenizeRequestSchema.parse(jsonRoundTrip({ model: chat.model, messages, tools }));
+  expect("messages" in tokenize).toBe(true);
+  decodeOpenAIChatRequest({ model: chat.model, messages, tools });
+}
+
 describe("OpenAI request decoders: fuzzed bodies", () => {
   const chatBodies = bodies(openAIChatRequest(), OPENAI_CHAT_KEYS);
 
@@ -160,17 +177,7 @@ describe("Anthropic request decoders: fuzzed bodies", () => {
     "count_tokens: decoded, or a 400; the neuron's /tokenize accepts what the gateway sends",
     100,
     bodies(anthropicCountTokensRequest(), ANTHROPIC_KEYS),
-    (body) => {
-      const outcome = decodedOrClientError(() => decodeAnthropicCountTokensRequest(body));
-      if (!outcome.ok) return;
-      const chat = outcome.value.value;
-      expectCanonical(chat);
-      // What dialects/translated.ts sends to /tokenize, and what routes/tokenize.ts does with it.
-      const { messages, tools } = encodeOpenAIChatRequest(chat);
-      const tokenize = TokenizeRequestSchema.parse(jsonRoundTrip({ model: chat.model, messages, tools }));
-      expect("messages" in tokenize).toBe(true);
-      decodeOpenAIChatRequest({ model: chat.model, messages, tools });
-    },
+    (body) => countsOnTheNeuron(() => decodeAnthropicCountTokensRequest(body)),
   );
 
   propertyTest(
@@ -181,6 +188,36 @@ describe("Anthropic request decoders: fuzzed bodies", () => {
       const { value } = decodeAnthropicRequest(body);
       expect(value.model).toBe(body["model"]);
       expect(value.maxTokens).toBe(body["max_tokens"]);
+    },
+  );
+});
+
+describe("Responses request decoders: fuzzed bodies", () => {
+  const responsesBodies = bodies(responsesRequest(), RESPONSES_KEYS);
+
+  propertyTest(
+    "responses: decoded, or a 400; what decodes, the neuron accepts as is",
+    150,
+    responsesBodies,
+    (body) => decodesForTheNeuron(() => ({ value: decodeResponsesRequest(body).value.chat })),
+  );
+
+  propertyTest(
+    "input_tokens: decoded, or a 400; the neuron's /tokenize accepts what the gateway sends",
+    100,
+    responsesBodies,
+    (body) => countsOnTheNeuron(() => decodeResponsesInputTokensRequest(body)),
+  );
+
+  propertyTest(
+    "every valid responses request decodes",
+    100,
+    responsesRequest().map(jsonRoundTrip),
+    (body) => {
+      const { value } = decodeResponsesRequest(body);
+      expect(value.chat.model).toBe(body["model"]);
+      expect(value.chat.stream).toBe(body["stream"] === true);
+      expect(value.turn.echo.store).toBe(body["store"] !== false);
     },
   );
 });

@@ -21,6 +21,8 @@ export interface ResponsesOptions {
   store: ResponseStore;
   /** Milliseconds since the epoch (`created_at`). */
   now(): number;
+  /** An SSE comment goes out after this much silence (a long prompt being processed). */
+  keepAliveMs: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export function responsesCreate(options: ResponsesOptions): DialectAdapter {
             return encoded;
           },
           createStreamEncoder: (context) =>
-            streamEncoder(turn, keep, {
+            streamEncoder(turn, keep, options.keepAliveMs, {
               responseId: context.newId("resp_"),
               requestedModel: context.requestedModel,
               newId: context.newId,
@@ -70,6 +72,7 @@ export function responsesCreate(options: ResponsesOptions): DialectAdapter {
 function streamEncoder(
   turn: ResponsesTurn,
   keep: (response: ResponsesObject) => void,
+  keepAliveMs: number,
   ids: { responseId: string; requestedModel: string; newId: (prefix: string) => string; createdAt: number },
 ): CanonicalStreamEncoder {
   const encoder = createResponsesStreamEncoder({ ...ids, turn });
@@ -91,6 +94,10 @@ function streamEncoder(
           message: `upstream failed mid-stream: ${error.message}`,
         }),
       ),
+    // The Responses API has no ping event; a comment line keeps proxies from timing the stream out and
+    // every SSE client skips it.
+    keepAlive: () => (encoder.ended ? undefined : ": keep-alive\n\n"),
+    keepAliveMs,
     warnings: encoder.warnings,
   };
 }

@@ -84,7 +84,11 @@ function routes(ctx: GatewayContext, options: GatewayAppOptions): GatewayRoute[]
     exchange("POST", "/v1/embeddings", openAIPassthrough("/v1/embeddings")),
     exchange("POST", "/v1/messages", anthropicMessages({ pingEveryMs: options.anthropicPingMs })),
     exchange("POST", "/v1/messages/count_tokens", ANTHROPIC_COUNT_TOKENS),
-    exchange("POST", "/v1/responses", responsesCreate({ store: ctx.responses, now: ctx.now })),
+    exchange(
+      "POST",
+      "/v1/responses",
+      responsesCreate({ store: ctx.responses, now: ctx.now, keepAliveMs: options.anthropicPingMs }),
+    ),
     exchange("POST", "/v1/responses/input_tokens", responsesInputTokens(ctx.responses)),
     {
       method: "GET",
@@ -130,7 +134,7 @@ export interface GatewayAppOptions {
   /** Listening on loopback only: without api_keys, requests must name a loopback Host (DNS rebinding). */
   loopbackOnly: boolean;
   logger: FastifyInstance["log"] | false;
-  /** Anthropic streams send `ping` after this much silence. */
+  /** Anthropic streams send `ping` after this much silence, Responses streams an SSE comment. */
   anthropicPingMs: number;
   extraRoutes?: readonly GatewayRoute[];
 }

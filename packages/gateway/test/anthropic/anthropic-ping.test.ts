@@ -1,4 +1,4 @@
-import { parseCortexConfig, parseModelsConfig } from "@cortex/core";
+import { SseParser, parseCortexConfig, parseModelsConfig, validateResponsesEvents } from "@cortex/core";
 import { collectSse, startFakeNeuron, type FakeNeuron } from "@cortex/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,5 +50,23 @@ describe("Anthropic keep-alive", () => {
     expect(events.at(-1)).toBe("message_stop");
     // Pings only between complete events: never inside a block's sequence of deltas by index.
     expect(events.filter((event) => event === "message_start")).toHaveLength(1);
+  });
+});
+
+describe("Responses keep-alive", () => {
+  it("sends SSE comments during silences, which clients skip, and still a valid stream", async () => {
+    const response = await fetch(`${gateway.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "slowpoke", input: "hi", max_output_tokens: 16, stream: true }),
+    });
+    const raw = await response.text();
+    expect(raw.match(/^: keep-alive$/gm)?.length).toBeGreaterThanOrEqual(2);
+    const parser = new SseParser();
+    const wire = [...parser.push(raw), ...parser.end()].map((message) => ({
+      event: message.event ?? null,
+      data: JSON.parse(message.data) as unknown,
+    }));
+    expect(validateResponsesEvents(wire)).toEqual([]);
   });
 });

@@ -8,3 +8,4 @@ export * from "./openai-requests.js";
 export * from "./anthropic-requests.js";
 export * from "./http-requests.js";
 export * from "./http-answer.js";
+export * from "./responses-requests.js";
