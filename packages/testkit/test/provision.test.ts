@@ -16,6 +16,7 @@ describe("test tool provisioning", () => {
       chromium: { ok: false, fix: "chromium not found; fix: sudo apt-get install -y chromium" },
       "claude-code": { ok: true, path: "/x/claude", how: "cached" },
       codex: { ok: true, path: "/x/codex.js", how: "installed" },
+      rpmbuild: { ok: true, path: "/usr/bin/rpmbuild", how: "found on PATH" },
     } satisfies TestTools;
     expect(() => toolPath(tools, "chromium")).toThrow(
       "chromium not found; fix: sudo apt-get install -y chromium",

@@ -1,6 +1,6 @@
 import { provisionChromium } from "./chromium.js";
 import { CLAUDE_CODE, CODEX, provisionNpmCli } from "./npm-tools.js";
-import type { Provisioned } from "./system-tools.js";
+import { provisionCommand, type Provisioned } from "./system-tools.js";
 
 /**
  * Everything outside the lockfile that the test suite needs, provisioned once per `npm test` by the
@@ -11,6 +11,8 @@ export const TEST_TOOLS = {
   chromium: provisionChromium,
   "claude-code": (report: (line: string) => void) => provisionNpmCli(CLAUDE_CODE, report),
   codex: (report: (line: string) => void) => provisionNpmCli(CODEX, report),
+  // Debian's rpm package brings rpmbuild, rpm and rpm2archive (the packaging test uses all three).
+  rpmbuild: () => provisionCommand("rpmbuild", "rpm"),
 } satisfies Record<string, (report: (line: string) => void) => Promise<Provisioned>>;
 
 export type TestToolName = keyof typeof TEST_TOOLS;
