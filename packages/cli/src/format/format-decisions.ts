@@ -14,7 +14,10 @@ export function formatDecisions(decisions: readonly Decision[], options: { color
   if (decisions.length === 0) return "no decisions yet\n";
   const rows = decisions.map((decision) => [
     formatTime(decision.at),
-    decision.kind === "evict" ? { text: decision.kind, tone: "warn" as const } : decision.kind,
+    // Evictions and swap thrash are what an operator scanning the list should see first.
+    decision.kind === "evict" || decision.kind === "thrash"
+      ? { text: decision.kind, tone: "warn" as const }
+      : decision.kind,
     decision.model,
     decision.node ?? "-",
     decision.message,

@@ -133,7 +133,10 @@ export function scoreCandidates(
     const ahead = candidate.busy + candidate.waitingAhead - candidate.slots + 1;
     const waitMs = free ? 0 : ahead * perSlotMs;
     const prefill = candidate.prefillMsPerToken ?? costs.prefillMsPerToken;
-    const recomputeMs = withPrefix ? (deepest - effectiveReuse(candidate)) * prefill : 0;
+    // Prompt evaluation on a node is serialized with the prompts of the requests it already runs
+    // (llama.cpp evaluates one batch at a time), so recomputing on a busy node costs more.
+    const sharing = 1 + Math.min(candidate.busy, candidate.slots);
+    const recomputeMs = withPrefix ? (deepest - effectiveReuse(candidate)) * prefill * sharing : 0;
     // A node that does not say how many sequences it has queues for itself: every request it holds
     // counts as contention, so a busy holder of the prefix still loses to an idle node in the end.
     const contentionMs =

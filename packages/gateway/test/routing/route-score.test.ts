@@ -50,6 +50,17 @@ describe("chooseRoute: prefix", () => {
     expect(choice).toMatchObject({ node: "b", dispatch: false });
   });
 
+  it("charges recomputing on a busy node its shared prompt evaluation: the session waits for its holder", () => {
+    // The holder frees a sequence in ~1 s; recomputing 3000 tokens costs 0.75 s on an idle node, but
+    // twice that on one already running a request (prompts there are evaluated one batch at a time).
+    const holder = candidate("b", { busy: 4, ...holds(3000) });
+    expect(chooseRoute("prefix", [candidate("a", { busy: 0 }), holder], COSTS)).toMatchObject({ node: "a" });
+    expect(chooseRoute("prefix", [candidate("a", { busy: 1 }), holder], COSTS)).toMatchObject({
+      node: "b",
+      dispatch: false,
+    });
+  });
+
   it("moves when waiting costs more than recomputing, and says why", () => {
     const choice = chooseRoute(
       "prefix",

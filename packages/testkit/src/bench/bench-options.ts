@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 
-export type BenchSuite = "neuron" | "gateway" | "kv" | "all";
+/** `fleet` runs alone (not part of `all`): it needs several neurons and gateways of its own. */
+export type BenchSuite = "neuron" | "gateway" | "kv" | "all" | "fleet";
 
 export interface NeuronBenchOptions {
   /** llama.cpp threads for both the bare engine and the neuron. */
@@ -70,7 +71,7 @@ export interface BenchOptions {
   quietPercent: number;
 }
 
-export const BENCH_USAGE = `usage: node scripts/bench.js [neuron|gateway|kv|all] [flags]
+export const BENCH_USAGE = `usage: node scripts/bench.js [neuron|gateway|kv|all|fleet] [flags]
   --threads N          llama.cpp threads, bare and neuron (default 1)
   --max-tokens N       tokens per stream in the neuron bench (default 64)
   --concurrency LIST   neuron bench streams (default 1,2,4,8)
@@ -118,8 +119,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   });
   if (positionals.length > 1) throw new Error(`one suite at most, got ${positionals.join(" ")}`);
   const suite = positionals[0] ?? "all";
-  if (suite !== "neuron" && suite !== "gateway" && suite !== "kv" && suite !== "all") {
-    throw new Error(`unknown suite ${JSON.stringify(suite)} (neuron, gateway, kv or all)`);
+  if (suite !== "neuron" && suite !== "gateway" && suite !== "kv" && suite !== "all" && suite !== "fleet") {
+    throw new Error(`unknown suite ${JSON.stringify(suite)} (neuron, gateway, kv, all or fleet)`);
   }
   const rounds = values.rounds === undefined ? undefined : count("--rounds", values.rounds, 1, 100);
   return {

@@ -4,6 +4,7 @@ import { repoRoot } from "../repo-root.js";
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from "./bench-options.js";
 import { pressureBetween, readCpuPressure, waitForQuietCpu, type CpuPressure } from "./cpu-pressure.js";
 import { Deadline } from "./deadline.js";
+import { DEFAULT_FLEET_BENCH, formatFleetReport, runFleetBench, summarizeFleetBench } from "./fleet-bench.js";
 import { runGatewayBench } from "./gateway-bench.js";
 import { runKvBench } from "./kv-bench.js";
 import { formatKvReport, summarizeKvBench } from "./kv-report.js";
@@ -13,7 +14,7 @@ import { runNeuronBench } from "./neuron-bench.js";
 import { formatNeuronReport, summarizeNeuronBench } from "./neuron-report.js";
 import { fileTimestamp, writeReport } from "./write-report.js";
 
-/** `node scripts/bench.js [neuron|gateway|kv|all] [flags]`: the only place that reads argv. */
+/** `node scripts/bench.js [neuron|gateway|kv|all|fleet] [flags]`: the only place that reads argv. */
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(BENCH_USAGE);
@@ -47,74 +48,78 @@ async function main(argv: readonly string[]): Promise<number> {
         `${formatPressure(pressureBetween(before, after))} during the run.`,
     ].join("\n");
   let missed = false;
+  /** Settle, run one suite, write its JSON and markdown, print the markdown; returns whether it missed. */
+  const runSuite = async (
+    name: string,
+    title: string,
+    run: (date: Date) => Promise<{ json: object; markdown: (header: string) => string; missed: boolean }>,
+  ): Promise<boolean> => {
+    const before = await settle();
+    const date = new Date();
+    const result = await run(date);
+    const after = await readCpuPressure();
+    const pressure = { before: before?.avg10, during: pressureBetween(before, after) };
+    const markdown = result.markdown(headerFor(title, date, before, after));
+    const paths = await writeReport(
+      outDir,
+      name,
+      date,
+      { date, machine, pressure, ...result.json },
+      markdown,
+    );
+    console.log(`${markdown}\n\n(${paths.json})\n`);
+    return result.missed;
+  };
 
   if (options.suite === "neuron" || options.suite === "all") {
-    const before = await settle();
-    const date = new Date();
-    const result = await runNeuronBench(options.neuron, deadline, log);
-    const after = await readCpuPressure();
-    const summary = summarizeNeuronBench(result);
-    const pressure = { before: before?.avg10, during: pressureBetween(before, after) };
-    const markdown = formatNeuronReport(
-      result,
-      summary,
-      headerFor("neuron vs bare node-llama-cpp", date, before, after),
-    );
-    const paths = await writeReport(
-      outDir,
-      "neuron",
-      date,
-      { date, machine, pressure, ...result, summary },
-      markdown,
-    );
-    console.log(`${markdown}\n\n(${paths.json})\n`);
-    missed ||= summary.decodeTargetMet === false;
+    missed ||= await runSuite("neuron", "neuron vs bare node-llama-cpp", async () => {
+      const result = await runNeuronBench(options.neuron, deadline, log);
+      const summary = summarizeNeuronBench(result);
+      return {
+        json: { ...result, summary },
+        markdown: (header) => formatNeuronReport(result, summary, header),
+        missed: summary.decodeTargetMet === false,
+      };
+    });
   }
   if (options.suite === "gateway" || options.suite === "all") {
-    const before = await settle();
-    const date = new Date();
-    const profileBase = join(outDir, `gateway-${fileTimestamp(date)}`);
-    const result = await runGatewayBench(options.gateway, deadline, log, profileBase);
-    const after = await readCpuPressure();
-    const summary = summarizeGatewayBench(result);
-    const pressure = { before: before?.avg10, during: pressureBetween(before, after) };
-    const markdown = formatGatewayReport(result, summary, headerFor("gateway overhead", date, before, after));
-    const paths = await writeReport(
-      outDir,
-      "gateway",
-      date,
-      { date, machine, pressure, ...result, summary },
-      markdown,
-    );
-    console.log(`${markdown}\n\n(${paths.json})\n`);
-    missed ||= summary.targetsMet === false;
+    missed ||= await runSuite("gateway", "gateway overhead", async (date) => {
+      const profileBase = join(outDir, `gateway-${fileTimestamp(date)}`);
+      const result = await runGatewayBench(options.gateway, deadline, log, profileBase);
+      const summary = summarizeGatewayBench(result);
+      return {
+        json: { ...result, summary },
+        markdown: (header) => formatGatewayReport(result, summary, header),
+        missed: summary.targetsMet === false,
+      };
+    });
   }
   if (options.suite === "kv" || options.suite === "all") {
-    const before = await settle();
-    const date = new Date();
-    const result = await runKvBench(options.kv, deadline, log);
-    const after = await readCpuPressure();
-    const summary = summarizeKvBench(result);
-    const pressure = { before: before?.avg10, during: pressureBetween(before, after) };
-    const markdown = formatKvReport(
-      result,
-      summary,
-      headerFor("agent sessions: KV state tier and per-phase threads", date, before, after),
-    );
-    const paths = await writeReport(
-      outDir,
-      "kv",
-      date,
-      { date, machine, pressure, ...result, summary },
-      markdown,
-    );
-    console.log(`${markdown}\n\n(${paths.json})\n`);
-    missed ||=
-      Object.values(summary.vsOff).some(
-        (value) => value.ttftTargetMet === false || value.throughputTargetMet === false,
-      ) ||
-      summary.prefillTargetMet === false ||
-      summary.decodeTargetMet === false;
+    missed ||= await runSuite("kv", "agent sessions: KV state tier and per-phase threads", async () => {
+      const result = await runKvBench(options.kv, deadline, log);
+      const summary = summarizeKvBench(result);
+      return {
+        json: { ...result, summary },
+        markdown: (header) => formatKvReport(result, summary, header),
+        missed:
+          Object.values(summary.vsOff).some(
+            (value) => value.ttftTargetMet === false || value.throughputTargetMet === false,
+          ) ||
+          summary.prefillTargetMet === false ||
+          summary.decodeTargetMet === false,
+      };
+    });
+  }
+  if (options.suite === "fleet") {
+    missed ||= await runSuite("fleet", "fleet routing policies", async () => {
+      const runs = await runFleetBench(DEFAULT_FLEET_BENCH, log);
+      const summary = summarizeFleetBench(runs);
+      return {
+        json: { options: DEFAULT_FLEET_BENCH, summary, runs },
+        markdown: (header) => formatFleetReport(summary, DEFAULT_FLEET_BENCH, header),
+        missed: Object.values(summary.targets).includes(false),
+      };
+    });
   }
   // A missed target is a finding, not a crash: the exit code stays 0, stderr says so.
   if (missed) log("bench: at least one target was missed (see the tables)");
