@@ -156,6 +156,8 @@ export class Router {
       }
       if (choice.dispatch && choice.node !== null) {
         this.#waiting.serve(entry);
+        // Served while its load call is still returning (a poll showed the model first): the wait ends now.
+        this.#stopLoadClock(waiter);
         waiter.settle(this.#dispatchLease(modelId, choice, waiter.requestId, () => waiter.prefix()));
         snapshot = this.snapshot(undefined, modelId);
         continue;
@@ -367,6 +369,7 @@ export class Router {
       enqueuedAt: started,
       prefix: () => (computed ??= { value: prefix ? prefix() : null }).value,
       loading: false,
+      loadSince: null,
       coldLoadMs: 0,
       over: over.signal,
       settle: (result) => settle(result),
@@ -393,6 +396,12 @@ export class Router {
     return this.#leaseRoute(result.node, modelId, waiter.coldLoadMs, result.reason);
   }
 
+  #stopLoadClock(waiter: Waiter): void {
+    if (waiter.loadSince === null) return;
+    waiter.coldLoadMs += this.#options.now() - waiter.loadSince;
+    waiter.loadSince = null;
+  }
+
   /** Starts (or joins) the cold load a waiter needs, and re-plans it while the plan was stale. */
   #coldLoad(waiter: Waiter, entry: Parameters<WaitingRoom["remove"]>[0]): void {
     waiter.loading = true;
@@ -404,15 +413,15 @@ export class Router {
     };
     void (async () => {
       for (let attempt = 1; ; attempt++) {
-        const started = this.#options.now();
+        waiter.loadSince = this.#options.now();
         try {
           await this.#options.coldLoads().ensure(waiter.modelId, context);
-          waiter.coldLoadMs += this.#options.now() - started;
+          this.#stopLoadClock(waiter);
           waiter.loading = false;
           this.pump(waiter.modelId);
           return;
         } catch (error) {
-          waiter.coldLoadMs += this.#options.now() - started;
+          this.#stopLoadClock(waiter);
           const stale = isCortexError(error) && error.code === "insufficient_memory";
           if (stale && attempt < MAX_PLACEMENT_ATTEMPTS && !waiter.over.aborted) continue;
           waiter.loading = false;

@@ -13,6 +13,8 @@ export interface Waiter {
   prefix(): RequestPrefix | null;
   /** A cold load is running on this request's behalf. */
   loading: boolean;
+  /** When the cold load it waits for started (ms); null when none is running for it. */
+  loadSince: number | null;
   coldLoadMs: number;
   /** Aborted once the wait is over (served or failed). */
   readonly over: AbortSignal;

@@ -163,6 +163,27 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
 const context = (requestId: string) => ({ requestId, cancel: new Cancellation() });
 
 describe("Scheduler", () => {
+  it("counts the cold-load wait of a request a poll serves before the load call has returned", async () => {
+    const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB } } }]);
+    let now = 1_000;
+    let loadedInReport = false;
+    // The node's report shows the model loaded while the gateway's load call is still in flight.
+    const reports = (): NodeReport[] =>
+      fleet.reports().map((node) => ({
+        ...node,
+        models: node.models.map((model) => (loadedInReport ? { ...model, state: "loaded" as const } : model)),
+      }));
+    const { instance } = scheduler(fleet, { reports, now: () => now });
+    const release = fleet.hold();
+    const routed = instance.route("m", context("r1"));
+    await vi.waitFor(() => expect(fleet.calls).toEqual(["load m on a"]));
+    now = 3_000;
+    loadedInReport = true;
+    instance.upkeep();
+    expect((await routed).coldLoadMs).toBe(2_000);
+    release();
+  });
+
   it("does not count its own finished request as another gateway's when a report taken during it arrives late", async () => {
     const fleet = fakeFleet([
       { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
