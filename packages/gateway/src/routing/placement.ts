@@ -54,6 +54,13 @@ export function planPlacement(
 
   const sized = found.candidates.filter((c): c is SizedCandidate => c.need !== null);
   if (sized.length === 0) {
+    // A model a node cannot read (a truncated or broken file) is listed as failed, without an estimate:
+    // its load is refused at once with the reason, which is what the client should hear.
+    const broken = found.candidates.find((c) => c.entry.state === "failed");
+    if (broken !== undefined) {
+      const reason = `model ${id} is failed on ${broken.node.name}; its load says why`;
+      return { kind: "load", node: broken.node.name, evict: [], reason };
+    }
     const where = found.candidates.map((c) => c.node.name).join(", ");
     const reason = `model ${id} has no memory estimate on ${where} and no size in its profile`;
     return { kind: "no_fit", needed: 0, largestFree: 0, reason };

@@ -1,5 +1,5 @@
 import { Anthropic } from "@anthropic-ai/sdk";
-import { parseCortexConfig, parseModelsConfig } from "@cortex/core";
+import { SseParser, parseCortexConfig, parseModelsConfig, type SseMessage } from "@cortex/core";
 import OpenAI from "openai";
 import { pino } from "pino";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -192,4 +192,31 @@ export async function startOneModelNeuron(cleanups: Cleanups): Promise<FakeNeuro
   });
   cleanups.add(() => neuron.close());
   return neuron;
+}
+
+export interface StreamReader {
+  /** Reads until `until` holds for a message (or the body ends); returns what was read. */
+  read(until?: (message: SseMessage) => boolean): Promise<SseMessage[]>;
+}
+
+/** Reads a response body as SSE messages, a few at a time. */
+export function sseReader(response: Response): StreamReader {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const parser = new SseParser();
+  // Messages parsed from a chunk after the one a read stopped at: the next read starts with them.
+  const backlog: SseMessage[] = [];
+  return {
+    read: async (until = () => false) => {
+      const seen: SseMessage[] = [];
+      for (;;) {
+        for (let message = backlog.shift(); message !== undefined; message = backlog.shift()) {
+          seen.push(message);
+          if (until(message)) return seen;
+        }
+        const { done, value } = await reader.read();
+        if (done) return [...seen, ...parser.end()];
+        backlog.push(...parser.push(value));
+      }
+    },
+  };
 }

@@ -1,6 +1,13 @@
-import { SseParser, type SseMessage } from "@cortex/core";
+import type { SseMessage } from "@cortex/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cleanups, okJson, startTestGateway, waitFor, type TestGateway } from "./gateway-harness.js";
+import {
+  Cleanups,
+  okJson,
+  sseReader,
+  startTestGateway,
+  waitFor,
+  type TestGateway,
+} from "./gateway-harness.js";
 import { TINY_LLAMA, startRealNeuron, type RealNeuron } from "./real-neuron.js";
 
 /**
@@ -41,23 +48,6 @@ beforeAll(async () => {
 afterAll(() => cleanups.run());
 
 const messages = [{ role: "user" as const, content: "Tell me a long story." }];
-
-/** Reads SSE messages off a body until `until` holds for the last one (or the body ends). */
-async function readSse(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  parser: SseParser,
-  until: (message: SseMessage) => boolean = () => false,
-): Promise<SseMessage[]> {
-  const seen: SseMessage[] = [];
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return [...seen, ...parser.end()];
-    for (const message of parser.push(value)) {
-      seen.push(message);
-      if (until(message)) return seen;
-    }
-  }
-}
 
 const hasContent = (message: SseMessage): boolean =>
   message.data !== "[DONE]" &&
@@ -107,14 +97,13 @@ describe("real neurons that go away", () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-cortex-node")).toBe("x");
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const parser = new SseParser();
-    const before = await readSse(reader, parser, hasContent);
+    const stream = sseReader(response);
+    const before = await stream.read(hasContent);
     expect(before.length).toBeGreaterThan(0);
 
     x.process.child.kill("SIGKILL");
     const killedAt = Date.now();
-    const after = await readSse(reader, parser);
+    const after = await stream.read();
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     expect(after.at(-1)?.data).toBe("[DONE]");
     expect(JSON.parse(after.at(-2)?.data ?? "")).toEqual({

@@ -10,11 +10,16 @@ export interface RealNeuron {
   name: string;
   url: string;
   token: string | undefined;
+  /** The current process; `restart` replaces it. */
   process: SpawnedProcess;
   /** `GET /models` straight from the neuron (with its token). */
   models(): Promise<NeuronModel[]>;
   model(id: string): Promise<NeuronModel | undefined>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** A crash: SIGKILL, nothing cleaned up. */
+  kill(): Promise<void>;
+  /** A new process on the same port, models dir and config (its models start unloaded). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -25,10 +30,12 @@ export interface RealNeuron {
 export async function startRealNeuron(options: {
   name: string;
   models: Record<string, FixtureModelOptions>;
+  /** Literal files in models_dir (broken models). */
+  files?: Record<string, string | Uint8Array>;
   config: string;
   token?: string;
 }): Promise<RealNeuron> {
-  const dir = await modelDir(options.models);
+  const dir = await modelDir(options.models, options.files);
   const config = join(dir, "neuron.toml");
   const token = options.token;
   await writeFile(
@@ -41,7 +48,7 @@ export async function startRealNeuron(options: {
     const response = await fetch(`${spawned.url}/models`, { headers });
     return NeuronModelsResponseSchema.parse(await response.json()).models;
   };
-  return {
+  const neuron: RealNeuron = {
     name: options.name,
     url: spawned.url,
     token,
@@ -50,9 +57,18 @@ export async function startRealNeuron(options: {
     model: async (id) => (await models()).find((model) => model.id === id),
     metric: async (name, labels = {}) =>
       readMetric(await (await fetch(`${spawned.url}/metrics`, { headers })).text(), name, labels),
+    kill: async () => {
+      await neuron.process.stop("SIGKILL");
+    },
+    restart: async () => {
+      await neuron.process.stop("SIGKILL");
+      const port = new URL(spawned.url).port;
+      neuron.process = await spawnNeuron({ modelsDir: dir, config, args: ["--listen", `127.0.0.1:${port}`] });
+    },
     stop: async () => {
-      await spawned.stop("SIGKILL");
+      await neuron.process.stop("SIGKILL");
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return neuron;
 }

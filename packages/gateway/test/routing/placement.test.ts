@@ -463,6 +463,19 @@ describe("planPlacement no_fit", () => {
     });
   });
 
+  it("asks a node that lists the model as failed (a broken file, no estimate) to load it, so its reason reaches the client", () => {
+    const broken = model("x", { state: "failed", memoryEstimate: null, lastUsed: null });
+    expect(planPlacement(fleet(node("a", 8 * GiB, [broken])), request("x", undefined), "lru")).toEqual({
+      kind: "load",
+      node: "a",
+      evict: [],
+      reason: "model x is failed on a; its load says why",
+    });
+    // A healthy copy elsewhere with an estimate is still preferred.
+    const both = fleet(node("a", 8 * GiB, [broken]), node("b", 8 * GiB, [offered("x")]));
+    expect(planPlacement(both, request("x", undefined), "lru")).toMatchObject({ kind: "load", node: "b" });
+  });
+
   it("never plans evictions of pinned, busy or loading models, however much they would free", () => {
     const snapshot = fleet(
       node("a", 0, [
