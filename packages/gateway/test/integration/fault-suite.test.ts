@@ -124,23 +124,16 @@ describe("a neuron crashes under load", () => {
   });
 
   it("a restarted neuron is re-adopted: the gateway routes to it again", async () => {
-    await waitFor("the gateway to see x down", async () => {
-      const fleet = (await okJson(await gw.get("/admin/fleet"))) as {
-        nodes: { name: string; state: string }[];
-      };
-      return fleet.nodes.find((node) => node.name === "x")?.state === "down";
-    });
+    const stateOfX = async (): Promise<string | undefined> =>
+      (await nodeStates(gw)).find(([name]) => name === "x")?.[1];
+    await waitFor("the gateway to see x down", async () => (await stateOfX()) === "down");
     await x.restart();
-    await waitFor("the gateway to see x up again", async () => {
-      const fleet = (await okJson(await gw.get("/admin/fleet"))) as {
-        nodes: { name: string; state: string }[];
-      };
-      return fleet.nodes.find((node) => node.name === "x")?.state === "up";
-    });
+    // A down node is polled less and less often (up to every 30 s): re-adoption takes up to that long.
+    await waitFor("the gateway to see x up again", async () => (await stateOfX()) === "up", 60_000);
     const response = await gw.post("/v1/chat/completions", { model: "only-x", messages, max_tokens: 2 });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-cortex-node")).toBe("x");
-  });
+  }, 120_000);
 
   it("a gateway restarted while the neurons keep their models loads nothing again", async () => {
     const loadsBefore = [
