@@ -3,6 +3,7 @@ import type { AnswerContext, DialectAdapter, Frames, MeterTap, StreamRelay } fro
 import { requireModel } from "../pipeline/pipeline.js";
 import { OPENAI } from "./dialect.js";
 import { openAISamplingDefaults } from "./sampling-defaults.js";
+import { endedWithoutDone, parseUpstreamBody, parseUpstreamChunk } from "./upstream-json.js";
 
 export type OpenAIPath = "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings";
 
@@ -37,7 +38,8 @@ export function openAIPassthrough(path: OpenAIPath): DialectAdapter {
           }),
         }),
         respond: (text, context) => {
-          recordUsage(text, context.meter);
+          // Relayed verbatim, but only once it is known to be JSON (it goes out as application/json).
+          recordUsage(parseUpstreamBody(text, context.node), context.meter);
           return { body: text };
         },
         relay: (context) => passthroughRelay(streamOptions?.include_usage === true, context),
@@ -48,12 +50,20 @@ export function openAIPassthrough(path: OpenAIPath): DialectAdapter {
 
 /** The upstream's SSE re-framed verbatim: no parse-and-stringify round trip on the hot path. */
 function passthroughRelay(forwardUsageChunk: boolean, context: AnswerContext): StreamRelay {
+  let done = false;
   return {
     message: (data) => {
-      if (data === "[DONE]") return SSE_DONE;
+      if (done) return undefined;
+      if (data === "[DONE]") {
+        done = true;
+        return SSE_DONE;
+      }
       return inspectChunk(data, forwardUsageChunk, context.meter) ? frameData(data) : undefined;
     },
-    end: () => undefined,
+    end: () => {
+      if (!done) throw endedWithoutDone();
+      return undefined;
+    },
     fail: (error): Frames => {
       const failure = new CortexError(
         "upstream_error",
@@ -69,14 +79,9 @@ interface ChunkShape {
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 }
 
-/** Meters one chunk; false for the usage-only chunk the client did not ask for. */
+/** Meters one chunk (a chunk that is not JSON breaks the stream); false for an unasked usage-only chunk. */
 function inspectChunk(data: string, forwardUsageChunk: boolean, meter: MeterTap): boolean {
-  let chunk: ChunkShape;
-  try {
-    chunk = JSON.parse(data) as ChunkShape;
-  } catch {
-    return true;
-  }
+  const chunk = (parseUpstreamChunk(data) ?? {}) as ChunkShape;
   const delta = chunk.choices?.[0]?.delta;
   if (
     delta &&
@@ -101,12 +106,11 @@ function frameData(data: string): string {
     : `data: ${data}\n\n`;
 }
 
-/** Reads the usage counters without parsing the whole answer (this runs for every request). */
-function recordUsage(text: string, meter: MeterTap): void {
-  const tail = text.slice(text.lastIndexOf('"usage"'));
-  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(tail)?.[1];
-  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(tail)?.[1];
-  if (prompt !== undefined) meter.usage(Number(prompt), Number(completion ?? 0));
+function recordUsage(body: Record<string, unknown>, meter: MeterTap): void {
+  const usage = asRecord(body.usage);
+  const prompt = usage?.prompt_tokens;
+  const completion = usage?.completion_tokens;
+  if (typeof prompt === "number") meter.usage(prompt, typeof completion === "number" ? completion : 0);
 }
 
 function requireObject(body: unknown): Record<string, unknown> {

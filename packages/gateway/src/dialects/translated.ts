@@ -1,5 +1,4 @@
 import {
-  CortexError,
   TokenizeResponseSchema,
   createOpenAIStreamDecoder,
   decodeOpenAIChatResponse,
@@ -7,6 +6,7 @@ import {
   type CanonicalChatRequest,
   type CanonicalChatResponse,
   type ChatStreamEvent,
+  type CortexError,
   type Translation,
 } from "@cortex/core";
 import { parseNeuronResponse } from "../cluster/neuron-errors.js";
@@ -20,6 +20,7 @@ import type {
   StreamRelay,
 } from "../pipeline/exchange.js";
 import { samplingDefaults } from "./sampling-defaults.js";
+import { endedWithoutDone, parseUpstreamBody, parseUpstreamChunk } from "./upstream-json.js";
 
 /**
  * Dialects translated through the canonical form (Anthropic, Responses): the client's request is decoded to
@@ -84,7 +85,7 @@ export function chatExchange(
       ),
     }),
     respond(text, context) {
-      const canonical = decodeOpenAIChatResponse(parseJson(text, context.node));
+      const canonical = decodeOpenAIChatResponse(parseUpstreamBody(text, context.node));
       context.meter.usage(canonical.usage.promptTokens, canonical.usage.completionTokens);
       const encoded = encoders.encodeResponse(canonical, context);
       return { body: encoded.value, warnings: encoded.warnings };
@@ -144,9 +145,17 @@ function canonicalRelay(encoder: CanonicalStreamEncoder, meter: MeterTap): Strea
     }
     return frames;
   };
+  let done = false;
   return {
-    message: (data) => push(data === "[DONE]" ? decoder.end() : decoder.push(parseChunk(data))),
+    message: (data) => {
+      if (done) return undefined;
+      if (data !== "[DONE]") return push(decoder.push(parseUpstreamChunk(data)));
+      done = true;
+      return push(decoder.end());
+    },
     end: () => {
+      // Without [DONE] the answer may be cut anywhere: the dialect's error event, not a final answer.
+      if (!done) throw endedWithoutDone();
       const frames = push(decoder.end());
       append(frames, encoder.finish());
       return frames;
@@ -165,22 +174,4 @@ function append(frames: string[], more: Frames): void {
   if (more === undefined || more === "") return;
   if (typeof more === "string") frames.push(more);
   else frames.push(...more);
-}
-
-function parseChunk(data: string): unknown {
-  try {
-    return JSON.parse(data) as unknown;
-  } catch {
-    throw new CortexError("upstream_error", `neuron sent a chunk that is not JSON: ${data.slice(0, 80)}`);
-  }
-}
-
-function parseJson(text: string, node: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new CortexError("upstream_error", `neuron ${node} answered with a body that is not JSON`, {
-      cause: error,
-    });
-  }
 }

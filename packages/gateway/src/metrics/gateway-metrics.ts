@@ -125,7 +125,7 @@ export function createGatewayMetrics(registry: Registry, fleet: FleetMetricsSour
     }),
     upstreamErrors: new Counter({
       name: "cortex_upstream_errors_total",
-      help: "Failures talking to neurons, by kind (connect, timeout, status, stream).",
+      help: "Failures talking to neurons, by kind (connect, timeout, status, body, stream).",
       labelNames: ["node", "kind"] as const,
       registers,
     }),

@@ -1,10 +1,10 @@
-import { CortexError, toCortexError } from "@cortex/core";
+import { CortexError, isCortexError, toCortexError } from "@cortex/core";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import { abortOnDisconnect } from "../cancellation.js";
 import { UNKNOWN_MODEL, type GatewayMetrics } from "../metrics/gateway-metrics.js";
 import type { ResolvedModel } from "../runtime/gateway-runtime.js";
 import { ClientStream, relayStream } from "./client-stream.js";
-import type { AnswerContext, DialectAdapter, DialectName } from "./exchange.js";
+import type { Answer, AnswerContext, DialectAdapter, DialectName, Exchange } from "./exchange.js";
 import { RequestMeter } from "./request-meter.js";
 import { PRIORITY_HEADER, requestPriority } from "./request-routing.js";
 import { openUpstream, type UpstreamServices } from "./upstream.js";
@@ -92,7 +92,7 @@ export async function runExchange(
         meter,
       };
       if (!exchange.stream || !exchange.relay) {
-        const answer = exchange.respond(await upstream.response.text(), context);
+        const answer = respond(exchange, await upstream.response.text(), context, services);
         meter.reportedTimings(upstream.response.headers);
         const adjusted = warningHeader(answer.warnings ?? [], request, "response adjusted");
         const headers = mergeWarnings(warnings, adjusted);
@@ -127,6 +127,22 @@ export async function runExchange(
     throw error;
   } finally {
     meter.finish(status);
+  }
+}
+
+/** The adapter's answer; a body the adapter cannot read (not JSON, not a completion) is the node's fault. */
+function respond(
+  exchange: Exchange,
+  body: string,
+  context: AnswerContext,
+  services: PipelineServices,
+): Answer {
+  try {
+    return exchange.respond(body, context);
+  } catch (error) {
+    if (isCortexError(error) && error.code === "upstream_error")
+      services.upstreamFailed(context.node, "body");
+    throw error;
   }
 }
 

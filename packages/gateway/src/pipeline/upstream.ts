@@ -5,7 +5,8 @@ import type { Route, RouteContext } from "../scheduler/scheduler.js";
 import type { UpstreamCall } from "./exchange.js";
 import { requestPrefix, type RequestPriority } from "./request-routing.js";
 
-export type UpstreamFailure = "connect" | "timeout" | "status" | "stream";
+/** `body`: a 200 whose body is not the protocol (not JSON); `stream`: a stream broken after the 200. */
+export type UpstreamFailure = "connect" | "timeout" | "status" | "body" | "stream";
 
 /** What opening an upstream needs from the gateway. */
 export interface UpstreamServices {

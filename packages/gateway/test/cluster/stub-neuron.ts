@@ -15,8 +15,21 @@ import { neuronInfo, neuronModel } from "./neuron-fixtures.js";
  * - `hang`: never answers. `drop`: destroys the socket without a response.
  * - `wrong-shape`: a 200 whose body breaks the protocol schema in one named field.
  * - `insufficient-memory`: our OpenAI error envelope, code `insufficient_memory`, 503.
+ * - `garbage` (chat): a 200 that is not the protocol: an HTML page, or a stream whose second `data:` is
+ *   not JSON, then the end of the body without `[DONE]`.
+ * - `truncated` (chat streams): one valid chunk, then the end of the body without `[DONE]`.
  */
-export type StubFault = "error-500" | "hang" | "drop" | "wrong-shape" | "insufficient-memory";
+export type StubFault =
+  "error-500" | "hang" | "drop" | "wrong-shape" | "insufficient-memory" | "garbage" | "truncated";
+
+/** A chat completion chunk with some text, as a neuron streams it. */
+export const STUB_CHUNK = JSON.stringify({
+  id: "chatcmpl-stub",
+  object: "chat.completion.chunk",
+  created: 1,
+  model: "m1",
+  choices: [{ index: 0, delta: { role: "assistant", content: "Hel" }, finish_reason: null }],
+});
 
 export interface StubRequest {
   readonly method: string;
@@ -136,6 +149,10 @@ export class StubNeuron {
       case "insufficient-memory":
         sendError(res, 503, "insufficient_memory", OOM_MESSAGE, { "retry-after": "5" });
         return;
+      case "garbage":
+      case "truncated":
+        brokenChat(request, res, fault);
+        return;
       case "wrong-shape":
       case undefined:
         this.#route(request, res, fault === "wrong-shape");
@@ -177,6 +194,20 @@ export class StubNeuron {
         sendError(res, 404, "not_found", `no route ${route}`);
     }
   }
+}
+
+function brokenChat(request: StubRequest, res: ServerResponse, fault: "garbage" | "truncated"): void {
+  const { stream } = JSON.parse(request.body) as { stream?: boolean };
+  if (stream !== true) {
+    res
+      .writeHead(200, { "content-type": "text/html" })
+      .end("<html><body><h1>502 Bad Gateway</h1>nginx</body></html>");
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  res.write(`data: ${STUB_CHUNK}\n\n`);
+  if (fault === "garbage") res.write("data: <html><body>502 Bad Gateway</body></html>\n\n");
+  res.end();
 }
 
 function sendJson(res: ServerResponse, body: unknown): void {

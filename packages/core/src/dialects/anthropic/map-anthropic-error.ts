@@ -21,6 +21,10 @@ export function mapAnthropicError(status: number): { status: number; type: strin
     case 503:
     case 529:
       return { status: 529, type: "overloaded_error" };
+    case 502:
+      // A node answered with something that is not the protocol: the gateway's 502, as it is. Anthropic's
+      // SDKs read any 5xx as a retryable api_error; a 500 would read as a bug in the gateway.
+      return { status, type: "api_error" };
     case 504:
       // Anthropic's own pairing; SDKs and Claude Code retry it like any 5xx.
       return { status, type: "timeout_error" };
