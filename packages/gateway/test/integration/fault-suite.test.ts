@@ -49,7 +49,6 @@ describe("a neuron crashes under load", () => {
     [x, y] = await Promise.all([
       startRealNeuron({
         name: "x",
-        // Distinct files: one file under two names is one model (the neuron lists a file once).
         models: { shared: TINY_LLAMA, "only-x": { ...TINY_LLAMA, seed: 2 } },
         config: "context_size = 8192\nparallel = 2\nthreads = 1",
       }),
@@ -92,9 +91,12 @@ describe("a neuron crashes under load", () => {
     expect(anthropic.headers.get("x-cortex-node")).toBe("x");
     const anthropicStream = sseReader(anthropic);
     await anthropicStream.read(anthropicText);
-    // A third request waits on x for a free sequence: x has sent it nothing yet.
+    // A third request waits in the gateway for a free sequence of shared: nothing was sent for it yet.
     const queued = gw.post("/v1/chat/completions", { model: "shared", messages, max_tokens: 3 });
-    await waitFor("the third request to queue on x", async () => (await x.model("shared"))?.queued === 1);
+    await waitFor(
+      "the third request to wait for a sequence",
+      async () => (await gw.metric("cortex_scheduler_queued_requests")) === 1,
+    );
 
     await x.kill();
     const killedAt = Date.now();
