@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { completeExchange, modelDir, rawConnection, spawnNeuron } from "@cortex/testkit";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 /**
  * Open deployments on the neuron (issue 11, finding 8): without `auth_token` on a non-loopback address
@@ -32,10 +32,11 @@ describe("neuron exposure", () => {
   it("a neuron on all interfaces without auth_token warns about an open deployment and prints its real bind address", async () => {
     await withNeuron("0.0.0.0:0", async (url, output) => {
       expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
-      // The log line (stdout, before the start line); the CLI repeats it on stderr as "WARNING: ...".
-      expect(output()).toMatch(
-        /"level":40,.*"msg":"OPEN DEPLOYMENT: the neuron listens on 0\.0\.0\.0:\d+ .*without auth_token/,
-      );
+      // The log line; the CLI repeats it on stderr as "WARNING: ...". pino writes asynchronously, so the
+      // line may reach stdout after the start line that spawnNeuron waits for: wait for it.
+      const logged =
+        /"level":40,.*"msg":"OPEN DEPLOYMENT: the neuron listens on 0\.0\.0\.0:\d+ .*without auth_token/;
+      await vi.waitFor(() => expect(output()).toMatch(logged), { timeout: 10_000, interval: 50 });
     });
   });
 
