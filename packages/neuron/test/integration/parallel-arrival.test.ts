@@ -82,10 +82,14 @@ describe("sequences sharing a context", () => {
     stopAfter = evaluated;
     await Promise.all([prompt.done, generating.done]);
 
-    const during = tokens.filter((at) => at >= sent);
-    const gaps = during.slice(1).map((at, index) => at - (during[index] ?? at));
-    // With node-llama-cpp's default batching the generating stream got no token until the prompt was done.
+    // With node-llama-cpp's default batching the generating stream got no token until the prompt was
+    // done. Now its tokens arrive throughout the evaluation: in at least two of its three thirds (not
+    // all three, nor a bound on the largest gap — one scheduling hiccup on a loaded machine is not a
+    // stall of the engine).
+    const third = (evaluated - sent) / 3;
+    const during = tokens.filter((at) => at > sent && at < evaluated);
+    const thirds = new Set(during.map((at) => Math.min(2, Math.floor((at - sent) / third))));
     expect(during.length).toBeGreaterThan(2);
-    expect(Math.max(...gaps)).toBeLessThan((evaluated - sent) / 3);
+    expect(thirds.size).toBeGreaterThanOrEqual(2);
   });
 });
