@@ -113,6 +113,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       registry.noteModel(node, await client.unload({ model }, signal));
       await poller.refreshNode(node).catch(() => undefined);
     },
+    pin: async (node, model, pinned, signal) => {
+      const client = clients.get(node);
+      if (!client) throw new CortexError("node_unavailable", `node ${node} is no longer configured`);
+      // Noted at once: the next routing decision and the fleet view see the pin before the next poll.
+      registry.noteModel(node, await client.pin({ model, pinned }, signal));
+    },
   };
   const scheduler: Scheduler = new Scheduler({
     effects,

@@ -7,7 +7,7 @@ export function cortexPinCommand(io: CortexIo, pinned: boolean): Command {
   return withGatewayOption(new Command(pinned ? "pin" : "unpin"))
     .description(
       pinned
-        ? "never evict this model to make room for another (until unpinned or the gateway restarts)"
+        ? "never evict this model to make room for another (until unpinned; the neurons keep the pin for every gateway)"
         : "let this model be evicted again (back to eviction as usual)",
     )
     .argument("<model>", "model id or alias")

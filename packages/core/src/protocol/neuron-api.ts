@@ -63,6 +63,11 @@ export const NeuronModelSchema = z.object({
   sequences: z.number().int().positive().optional(),
   /** Measured prompt evaluation speed of the loaded model (median of recent requests); null before any. */
   prefill_tokens_per_s: z.number().nonnegative().nullable().optional(),
+  /**
+   * A runtime pin (`cortex pin` / `unpin`) the node holds for every gateway in front of it: true never
+   * evict, false not pinned whatever models.toml says; null (or absent, older neurons) when none was set.
+   */
+  pinned: z.boolean().nullable().optional(),
 });
 export type NeuronModel = z.infer<typeof NeuronModelSchema>;
 
@@ -132,6 +137,13 @@ export const UnloadRequestSchema = z.object({
   force: z.boolean().optional(),
 });
 export type UnloadRequest = z.infer<typeof UnloadRequestSchema>;
+
+/** `POST /models/pin`: sets (or, with `pinned: null`, clears) the model's runtime pin. */
+export const PinRequestSchema = z.object({
+  model: z.string().min(1),
+  pinned: z.boolean().nullable(),
+});
+export type PinRequest = z.infer<typeof PinRequestSchema>;
 
 export const LifecycleResponseSchema = z.object({ model: NeuronModelSchema });
 export type LifecycleResponse = z.infer<typeof LifecycleResponseSchema>;

@@ -15,6 +15,7 @@ import {
   type NeuronModelsResponse,
   type TokenizeRequest,
   type TokenizeResponse,
+  type PinRequest,
   type UnloadRequest,
 } from "@cortex/core";
 import { Pool, type Dispatcher } from "undici";
@@ -145,6 +146,19 @@ export class NeuronClient {
   /** The neuron waits for the model's in-flight requests unless `force`, hence the load timeout. */
   unload(request: UnloadRequest, signal: AbortSignal): Promise<NeuronModel> {
     return this.#lifecycle("/models/unload", request, LifecycleResponseSchema, signal);
+  }
+
+  /** Sets (or with null clears) the model's runtime pin on the neuron, which keeps and reports it. */
+  async pin(request: PinRequest, signal: AbortSignal): Promise<NeuronModel> {
+    const response = await this.#json(
+      "POST",
+      "/models/pin",
+      request,
+      LifecycleResponseSchema,
+      signal,
+      this.#timeouts.firstByte,
+    );
+    return response.model;
   }
 
   /**

@@ -117,13 +117,13 @@ function routes(ctx: GatewayContext, options: GatewayAppOptions): GatewayRoute[]
       method: "POST",
       url: "/admin/models/pin",
       access: "admin",
-      handler: (ctx, request) => adminPin(ctx, request, true),
+      handler: (ctx, request, reply) => adminPin(ctx, request, reply, true),
     },
     {
       method: "POST",
       url: "/admin/models/unpin",
       access: "admin",
-      handler: (ctx, request) => adminPin(ctx, request, false),
+      handler: (ctx, request, reply) => adminPin(ctx, request, reply, false),
     },
   ];
 }

@@ -11,6 +11,8 @@ export interface SchedulerEffects {
   load(node: string, model: string, signal: AbortSignal): Promise<void>;
   /** Resolves once it is unloaded; the neuron waits for the model's in-flight requests first. */
   unload(node: string, model: string, signal: AbortSignal): Promise<void>;
+  /** Sets the model's runtime pin on the node, which keeps and reports it (`cortex pin`). */
+  pin(node: string, model: string, pinned: boolean, signal: AbortSignal): Promise<void>;
 }
 
 export interface LoadContext {

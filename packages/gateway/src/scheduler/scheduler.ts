@@ -3,7 +3,7 @@ import type { NodeReport } from "../routing/to-node-snapshot.js";
 import { ColdLoads, type SchedulerEffects } from "./cold-loads.js";
 import { SwapWatch, type Decide, type DecisionLog } from "./decision-log.js";
 import { Defrag } from "./defrag.js";
-import { FleetOperations, PinStore } from "./fleet-operations.js";
+import { FleetOperations, ReportedPins } from "./fleet-operations.js";
 import { Router, type Route, type RouteContext, type SchedulerConfig } from "./router.js";
 import { Upkeep } from "./upkeep.js";
 
@@ -42,7 +42,7 @@ export class Scheduler {
       const thrash = swaps.note(kind, model, node, at);
       if (thrash !== null) decisions.record({ at, kind: "thrash", model, node, requestId, message: thrash });
     };
-    const pins = new PinStore();
+    const pins = new ReportedPins(options.reports);
     this.#router = new Router({
       reports: options.reports,
       config: options.config,
@@ -83,7 +83,6 @@ export class Scheduler {
       router: this.#router,
       coldLoads: this.#coldLoads,
       effects,
-      pins,
       decide,
     });
   }
@@ -122,8 +121,8 @@ export class Scheduler {
     return this.#operations.unload(modelId, node, requestId, signal);
   }
 
-  setPinned(modelId: string, pinned: boolean, requestId: string): void {
-    this.#operations.setPinned(modelId, pinned, requestId);
+  setPinned(modelId: string, pinned: boolean, requestId: string, signal: AbortSignal): Promise<string[]> {
+    return this.#operations.setPinned(modelId, pinned, requestId, signal);
   }
 
   /**

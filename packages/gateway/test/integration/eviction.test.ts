@@ -176,7 +176,7 @@ describe("eviction", () => {
       await chat(gw, "held");
       await nextMillisecond();
       const pin = await gw.post("/admin/models/pin", { model: "held" });
-      expect(await okJson(pin)).toEqual({ model: "held", pinned: true });
+      expect(await okJson(pin)).toMatchObject({ model: "held", pinned: true, nodes: [expect.any(String)] });
 
       // A stream in flight: it stalls after one token until its client leaves.
       node.set({ stallAfterTokens: 1 });
@@ -203,7 +203,7 @@ describe("eviction", () => {
       ]);
       expect(decisions.find((d) => d.kind === "pin")).toMatchObject({
         model: "held",
-        message: "pinned held",
+        message: "pinned held on n2",
       });
       const fleet = (await okJson(await gw.get("/admin/fleet"))) as {
         nodes: { name: string; models: { id: string; pinned: boolean; in_flight: number }[] }[];

@@ -60,6 +60,10 @@ function fakeFleet(
       await unloadGate;
       find(node, model).state = "unloaded";
     },
+    pin: async (node, model, pinned) => {
+      calls.push(`${pinned ? "pin" : "unpin"} ${model} on ${node}`);
+      await Promise.resolve();
+    },
   };
   const reports = (): NodeReport[] =>
     fleet.map((node) => {

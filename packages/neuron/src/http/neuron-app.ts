@@ -19,7 +19,7 @@ import type { NeuronContext } from "./neuron-context.js";
 import { chatCompletions } from "./routes/chat-completions.js";
 import { completions } from "./routes/completions.js";
 import { embeddings } from "./routes/embeddings.js";
-import { deleteModel, loadModel, pullModel, unloadModel } from "./routes/lifecycle.js";
+import { deleteModel, loadModel, pinModel, pullModel, unloadModel } from "./routes/lifecycle.js";
 import { health, info, metrics, models, openaiModels } from "./routes/status.js";
 import { tokenize } from "./routes/tokenize.js";
 
@@ -40,6 +40,7 @@ const ROUTES: readonly NeuronRoute[] = [
   { method: "GET", url: "/models", handler: (ctx) => models(ctx) },
   { method: "POST", url: "/models/load", handler: loadModel },
   { method: "POST", url: "/models/unload", handler: (ctx, request) => unloadModel(ctx, request) },
+  { method: "POST", url: "/models/pin", handler: (ctx, request) => pinModel(ctx, request) },
   { method: "POST", url: "/models/pull", handler: pullModel },
   {
     method: "DELETE",

@@ -65,6 +65,12 @@ const MAX_CONTEXT_SIZE = 2 ** 32 - 1;
 export class ModelManager {
   readonly #options: ModelManagerOptions;
   readonly #entries = new Map<string, Entry>();
+  /**
+   * Runtime pins by model id (`cortex pin`): kept here, not in a gateway, so every gateway in front of
+   * this node sees them and a gateway restart keeps them. By id, so a rescan that replaces an entry keeps
+   * its pin. In memory: a restarted neuron starts with its models unloaded and no runtime pins.
+   */
+  readonly #pins = new Map<string, boolean>();
   #unsupported: { path: string; reason: string }[] = [];
   #scannedAt = -Infinity;
   #scanning: Promise<void> | undefined;
@@ -126,6 +132,14 @@ export class ModelManager {
   async unload(id: string, force: boolean): Promise<NeuronModel> {
     const entry = await this.#entry(id);
     await entry.slot.unload({ force });
+    return this.#describe(entry);
+  }
+
+  /** Sets the model's runtime pin, or clears it with null (models.toml decides again). */
+  async pin(id: string, pinned: boolean | null): Promise<NeuronModel> {
+    const entry = await this.#entry(id);
+    if (pinned === null) this.#pins.delete(id);
+    else this.#pins.set(id, pinned);
     return this.#describe(entry);
   }
 
@@ -351,6 +365,7 @@ export class ModelManager {
       queued: loaded ? loaded.queued : 0,
       error: inspection.ok ? slot.error : inspection.reason,
       sequences: entry.settings.parallel,
+      pinned: this.#pins.get(entry.id) ?? null,
       ...loaded?.cacheReport?.(),
     };
   }

@@ -54,7 +54,12 @@ export async function adminUnload(
   return { model: id, unloaded_from: nodes };
 }
 
-export function adminPin(ctx: GatewayContext, request: FastifyRequest, pinned: boolean): unknown {
+export async function adminPin(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pinned: boolean,
+): Promise<unknown> {
   const action = parseAction(request.body);
   const id = ctx.resolveModel(action.model).id;
   if (!ctx.catalog().some((entry) => entry.id === id)) {
@@ -62,8 +67,9 @@ export function adminPin(ctx: GatewayContext, request: FastifyRequest, pinned: b
       param: "model",
     });
   }
-  ctx.scheduler.setPinned(id, pinned, request.id);
-  return { model: id, pinned };
+  const disconnect = abortOnDisconnect(reply.raw);
+  const nodes = await ctx.scheduler.setPinned(id, pinned, request.id, disconnect.signal);
+  return { model: id, pinned, nodes };
 }
 
 /**

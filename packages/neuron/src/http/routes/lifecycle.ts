@@ -1,6 +1,7 @@
 import {
   CortexError,
   LoadRequestSchema,
+  PinRequestSchema,
   PullRequestSchema,
   UnloadRequestSchema,
   isCortexError,
@@ -34,6 +35,12 @@ export async function unloadModel(ctx: NeuronContext, request: FastifyRequest): 
   const body = parseBody(UnloadRequestSchema, request.body);
   ctx.onLifecycleRequest?.("unload", body.model);
   return { model: await ctx.manager.unload(body.model, body.force === true) };
+}
+
+/** Sets or clears a model's runtime pin; the node only keeps and reports it, gateways act on it. */
+export async function pinModel(ctx: NeuronContext, request: FastifyRequest): Promise<LifecycleResponse> {
+  const body = parseBody(PinRequestSchema, request.body);
+  return { model: await ctx.manager.pin(body.model, body.pinned) };
 }
 
 /** 202 with the "downloading" row, or 200 with the model's row when it was already pulled. */
