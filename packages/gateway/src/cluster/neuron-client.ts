@@ -6,7 +6,7 @@ import {
   NeuronInfoSchema,
   NeuronModelsResponseSchema,
   TokenizeResponseSchema,
-  type CortexError,
+  CortexError,
   type DeleteResponse,
   type LoadRequest,
   type PullRequest,
@@ -43,6 +43,8 @@ export interface NeuronClientOptions {
   readonly timeouts: NeuronTimeouts;
   /** Sockets to this neuron: every concurrent stream holds one (no pipelining). */
   readonly connections?: number;
+  /** Largest whole body read from the neuron (a non-streaming answer, a status call); default 256 MiB. */
+  readonly maxBodyBytes?: number;
 }
 
 export interface NeuronRequest {
@@ -72,6 +74,11 @@ const DEFAULT_CONNECTIONS = 64;
 /** Error bodies are small envelopes; a bigger one is something else (an HTML page) and is cut. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 /**
+ * A non-streaming answer or a status reply is read whole: a node (broken or hostile) must not grow the
+ * gateway without bound. Generous, since a large embeddings batch is legitimately tens of MiB.
+ */
+const BODY_LIMIT = 256 * 1024 * 1024;
+/**
  * Headers the neuron hop owns. The client's own credentials must never reach a neuron, and undici sets
  * framing headers itself (a forwarded content-length that disagrees with the body is an error).
  */
@@ -100,8 +107,10 @@ export class NeuronClient {
   readonly #basePath: string;
   readonly #authorization: string | undefined;
   readonly #timeouts: NeuronTimeouts;
+  readonly #maxBodyBytes: number;
 
   constructor(options: NeuronClientOptions) {
+    this.#maxBodyBytes = options.maxBodyBytes ?? BODY_LIMIT;
     const url = new URL(options.endpoint);
     this.name = options.name;
     this.endpoint = options.endpoint;
@@ -210,7 +219,10 @@ export class NeuronClient {
       statusCode: response.statusCode,
       headers: response.headers,
       body: response.body,
-      text: () => response.body.text().catch((error: unknown) => Promise.reject(mapError(error))),
+      text: () =>
+        this.#readBody(response.body, `${request.method} ${request.path}`).catch((error: unknown) =>
+          Promise.reject(error instanceof CortexError ? error : mapError(error)),
+        ),
       mapError,
     };
   }
@@ -232,6 +244,24 @@ export class NeuronClient {
     }
     const text = Buffer.concat(chunks).toString("utf8");
     return neuronStatusError(this.name, response.statusCode, text, response.headers["retry-after"]);
+  }
+
+  /** The whole body as text, or an upstream_error once it passes `maxBodyBytes` (the rest is not read). */
+  async #readBody(body: Dispatcher.ResponseData["body"], what: string): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > this.#maxBodyBytes) {
+        body.destroy();
+        throw new CortexError(
+          "upstream_error",
+          `neuron ${this.name}: the answer to ${what} is larger than ${this.#maxBodyBytes} bytes`,
+        );
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString("utf8");
   }
 
   /** Aborts everything in flight and closes the sockets. */
@@ -266,8 +296,9 @@ export class NeuronClient {
     const response = await this.#send({ method, path, body, headers, signal }, headersTimeout, this.#control);
     let text: string;
     try {
-      text = await response.body.text();
+      text = await this.#readBody(response.body, `${method} ${path}`);
     } catch (error) {
+      if (error instanceof CortexError) throw error;
       throw neuronTransportError(this.name, error, signal);
     }
     if (response.statusCode < 200 || response.statusCode >= 300) {

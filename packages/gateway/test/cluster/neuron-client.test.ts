@@ -438,3 +438,45 @@ describe("NeuronClients on a config reload", () => {
     await pool.close();
   });
 });
+
+describe("NeuronClient bodies read whole", () => {
+  it("refuses a status reply or a non-streaming answer larger than maxBodyBytes instead of buffering it", async () => {
+    // A node that streams an endless body: before the bound the gateway read it into memory until the end.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = (): void => {
+        while (!response.destroyed && response.write(chunk));
+        if (!response.destroyed) response.once("drain", pump);
+      };
+      pump();
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const client = new NeuronClient({
+        name: "huge",
+        endpoint: url,
+        timeouts: RELAXED,
+        maxBodyBytes: 1024 * 1024,
+      });
+      clients.push(client);
+      const polled = await failure(client.models(signal()));
+      expect(polled.code).toBe("upstream_error");
+      expect(polled.message).toContain("larger than 1048576 bytes");
+      const answer = await client.request({
+        method: "POST",
+        path: "/v1/chat/completions",
+        body: "{}",
+        headers: {},
+        signal: signal(),
+      });
+      const read = await failure(answer.text());
+      expect(read.code).toBe("upstream_error");
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
