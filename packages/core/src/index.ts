@@ -6,4 +6,3 @@ export * from "./sse/index.js";
 export * from "./process/index.js";
 export * from "./http/index.js";
 export * from "./dialects/index.js";
-export * from "./ids/new-id.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { configTable } from "./config-table.js";
 import { describeTomlValue } from "./format-config-issues.js";
-import type { DeepReadonly } from "./deep-freeze.js";
+import type { DeepReadonly } from "./validate-config.js";
 import {
   byteSize,
   duration,

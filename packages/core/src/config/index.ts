@@ -2,7 +2,7 @@ export * from "./byte-size.js";
 export * from "./config-error.js";
 export * from "./cortex-config-schema.js";
 export * from "./cortex-config.js";
-export * from "./deep-freeze.js";
+export { deepFreeze, type DeepReadonly } from "./validate-config.js";
 export * from "./did-you-mean.js";
 export * from "./duration.js";
 export {

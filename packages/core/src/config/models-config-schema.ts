@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { configTable } from "./config-table.js";
-import type { DeepReadonly } from "./deep-freeze.js";
+import type { DeepReadonly } from "./validate-config.js";
 import { describeTomlValue } from "./format-config-issues.js";
 import {
   byteSize,

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { configTable } from "./config-table.js";
-import type { DeepReadonly } from "./deep-freeze.js";
+import type { DeepReadonly } from "./validate-config.js";
 import { parseByteSize } from "./byte-size.js";
 import { describeTomlValue } from "./format-config-issues.js";
 import {

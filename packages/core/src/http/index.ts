@@ -1,4 +1,3 @@
 export * from "./http-server-limits.js";
 export * from "./exposure.js";
 export * from "./request-hygiene.js";
-export * from "./credentials.js";

@@ -1,8 +1,10 @@
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { CortexError } from "../errors/cortex-error.js";
 
 /**
  * What both HTTP servers check on every request before trusting it (issue 11, finding 10): how deep
- * the JSON body nests, and which request id to use.
+ * the JSON body nests, which request id to use (the client's when safe, else a fresh one), and whether a
+ * presented secret matches the configured one.
  */
 
 /**
@@ -65,4 +67,25 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/;
 /** The client's own request id when it is safe to echo and log, else undefined (generate one). */
 export function acceptRequestId(given: unknown): string | undefined {
   return typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : undefined;
+}
+
+/**
+ * Unique ids for requests, messages and tool calls (`req_…`, `msg_…`, `call_…`): `prefix` plus 32 hex
+ * characters. `randomUUID` draws from a cached entropy pool, so it is cheap enough for every request.
+ */
+export function newId(prefix: string): string {
+  return `${prefix}${randomUUID().replaceAll("-", "")}`;
+}
+
+/**
+ * Compares a presented secret (API key, admin key, neuron token) with a configured one in time that
+ * depends on neither's content nor length: both are hashed to 32 bytes first, so even a length
+ * mismatch goes through the same constant-time comparison.
+ */
+export function secretMatches(presented: string, expected: string): boolean {
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function digest(secret: string): Buffer {
+  return createHash("sha256").update(secret, "utf8").digest();
 }

@@ -1,2 +1,1 @@
-export * from "./spawn-listening.js";
-export * from "./process-alive.js";
+export * from "./processes.js";

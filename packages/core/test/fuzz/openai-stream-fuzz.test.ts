@@ -109,13 +109,13 @@ function withCached(usage: Usage): Usage {
 
 /**
  * What a client of the gateway must see for what the neuron's engine produced, restated from the
- * dialect rules (API-SPEC §2.4, resolve-finish-reason.ts): OpenAI has no stop_sequence or error reason
+ * dialect rules (API-SPEC §2.4, resolveFinishReason in map-openai-finish-reason.ts): OpenAI has no stop_sequence or error reason
  * (vLLM's stop_reason carries a matched sequence), a turn with tool calls is a tool_calls turn unless cut
  * by length or a filter, a stream without finish ends as stop once it had content, else as an error.
  */
 function expectedSummary(events: readonly ChatStreamEvent[], encoded: Encoded): Summary {
   const sent = summarize(events);
-  // A call without an id gets `call_<response id>_<index>` (fallback-tool-call-id.ts).
+  // A call without an id gets `call_<response id>_<index>` (fallbackToolCallId in openai-tool-call-assembler.ts).
   const calls = sent.calls.map((call, index) => ({
     ...call,
     id: call.id === "" ? `call_chatcmpl-1_${index}` : call.id,

@@ -11,10 +11,10 @@ import {
 } from "./anthropic-event.js";
 import { NO_CONTENT_TEXT } from "./anthropic-message.js";
 import { encodeAnthropicUsage } from "./anthropic-usage.js";
+import { toAnthropicToolUseId } from "./encode-anthropic-response.js";
 import { mapAnthropicError } from "./map-anthropic-error.js";
 import { toAnthropicStopReason } from "./map-anthropic-stop-reason.js";
 import { parseToolInput } from "./parse-tool-input.js";
-import { toAnthropicToolUseId } from "./to-anthropic-tool-use-id.js";
 
 export interface AnthropicStreamEncoderOptions {
   /** The model string the client sent, echoed back. */

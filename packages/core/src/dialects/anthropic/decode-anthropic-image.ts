@@ -1,6 +1,6 @@
 import type { ContentPart } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
-import { isHttpUrl, isNeuronImageUrl } from "../shared/image-url.js";
+import { isHttpUrl, isNeuronImageUrl } from "../shared/translation.js";
 import type { AnthropicImageBlock } from "./anthropic-content-block-schema.js";
 
 /**

@@ -8,7 +8,6 @@ import {
 import { encodeAnthropicUsage } from "./anthropic-usage.js";
 import { toAnthropicStopReason } from "./map-anthropic-stop-reason.js";
 import { parseToolInput } from "./parse-tool-input.js";
-import { toAnthropicToolUseId } from "./to-anthropic-tool-use-id.js";
 
 export interface EncodeAnthropicOptions {
   /** The model string the client sent (an alias), echoed back instead of the backend's id. */
@@ -63,4 +62,14 @@ export function encodeAnthropicResponse(
     },
     warnings,
   };
+}
+
+/**
+ * Anthropic tool-use ids must match `^[a-zA-Z0-9_-]+$`; backends send things like Kimi's
+ * `functions.Bash:0`. Deterministic, so the id Claude Code echoes back in `tool_result` matches the
+ * assistant turn it also echoes back.
+ */
+export function toAnthropicToolUseId(id: string, newId: NewId): string {
+  const normalised = id.replace(/[^a-zA-Z0-9_-]/g, "_");
+  return normalised === "" ? newId("toolu_") : normalised;
 }

@@ -11,5 +11,4 @@ export * from "./map-anthropic-tool-choice.js";
 export * from "./map-anthropic-thinking.js";
 export * from "./map-anthropic-error.js";
 export * from "./render-anthropic-error.js";
-export * from "./to-anthropic-tool-use-id.js";
 export * from "./encode-anthropic-model-list.js";

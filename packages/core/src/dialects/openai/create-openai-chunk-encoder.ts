@@ -1,7 +1,10 @@
 import type { ChatStreamEvent } from "../../canonical/chat-stream-event.js";
 import { ERROR_CODES, isErrorCode } from "../../errors/error-codes.js";
-import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
-import { toOpenAIFinishReason, type OpenAIFinishReason } from "./map-openai-finish-reason.js";
+import {
+  resolveFinishReason,
+  toOpenAIFinishReason,
+  type OpenAIFinishReason,
+} from "./map-openai-finish-reason.js";
 import { openAIErrorObject, type OpenAIErrorBody } from "./render-openai-error.js";
 import { PROMPT_USAGE_FIELD, encodeOpenAIUsage, type OpenAIUsage } from "./openai-usage.js";
 

@@ -1,12 +1,10 @@
 import { StreamBlocks, type ChatStreamEvent, type ContentDelta } from "../../canonical/chat-stream-event.js";
 import type { Usage } from "../../canonical/chat-response.js";
-import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
 import { decodeOpenAIError } from "./decode-openai-error.js";
-import { mapOpenAIFinishReason } from "./map-openai-finish-reason.js";
-import { OpenAIToolCallAssembler } from "./openai-tool-call-assembler.js";
+import { mapOpenAIFinishReason, resolveFinishReason } from "./map-openai-finish-reason.js";
+import { fallbackToolCallId, OpenAIToolCallAssembler } from "./openai-tool-call-assembler.js";
 import { PROMPT_USAGE_FIELD, decodeOpenAIUsage } from "./openai-usage.js";
-import { fallbackToolCallId } from "./fallback-tool-call-id.js";
-import { asRecord } from "../shared/as-record.js";
+import { asRecord } from "../shared/translation.js";
 
 export interface OpenAIStreamDecoder {
   /** One parsed `data:` payload (not `[DONE]`: call `end()` for that, or at EOF). */

@@ -1,12 +1,11 @@
 import type { ToolCall } from "../../canonical/chat-request.js";
 import type { CanonicalChatResponse } from "../../canonical/chat-response.js";
 import { CortexError } from "../../errors/cortex-error.js";
-import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
 import { decodeOpenAIError } from "./decode-openai-error.js";
-import { fallbackToolCallId } from "./fallback-tool-call-id.js";
-import { mapOpenAIFinishReason } from "./map-openai-finish-reason.js";
+import { fallbackToolCallId } from "./openai-tool-call-assembler.js";
+import { mapOpenAIFinishReason, resolveFinishReason } from "./map-openai-finish-reason.js";
 import { decodeOpenAIUsage } from "./openai-usage.js";
-import { asRecord } from "../shared/as-record.js";
+import { asRecord } from "../shared/translation.js";
 
 /**
  * A backend's non-streaming `chat.completion` → canonical response. Lenient like the stream decoder;

@@ -1,6 +1,6 @@
 import { CortexError } from "../../errors/cortex-error.js";
 import { isErrorCode, type ErrorCode } from "../../errors/error-codes.js";
-import { asRecord } from "../shared/as-record.js";
+import { asRecord } from "../shared/translation.js";
 
 export interface DecodeOpenAIErrorOptions {
   /** HTTP status of the response, when the error was not a mid-stream chunk. */

@@ -1,6 +1,6 @@
 import type { CanonicalMessage, ContentPart, ToolCall } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
-import { isNeuronImageUrl } from "../shared/image-url.js";
+import { isNeuronImageUrl } from "../shared/translation.js";
 import type { OpenAIMessage, OpenAIUserPart } from "./openai-message-schema.js";
 
 /**

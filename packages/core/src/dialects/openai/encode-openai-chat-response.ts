@@ -1,6 +1,9 @@
 import type { CanonicalChatResponse } from "../../canonical/chat-response.js";
-import { resolveFinishReason } from "../shared/resolve-finish-reason.js";
-import { toOpenAIFinishReason, type OpenAIFinishReason } from "./map-openai-finish-reason.js";
+import {
+  resolveFinishReason,
+  toOpenAIFinishReason,
+  type OpenAIFinishReason,
+} from "./map-openai-finish-reason.js";
 import type { OpenAIWireToolCall } from "./encode-openai-chat-request.js";
 import { encodeOpenAIUsage, type OpenAIUsage } from "./openai-usage.js";
 

@@ -8,7 +8,11 @@ export * from "./encode-openai-chat-response.js";
 export * from "./decode-openai-chat-response.js";
 export * from "./create-openai-chunk-encoder.js";
 export * from "./create-openai-stream-decoder.js";
-export * from "./map-openai-finish-reason.js";
+export {
+  mapOpenAIFinishReason,
+  toOpenAIFinishReason,
+  type OpenAIFinishReason,
+} from "./map-openai-finish-reason.js";
 export * from "./map-openai-tool-choice.js";
 export * from "./map-openai-error-type.js";
 export * from "./render-openai-error.js";
@@ -18,4 +22,3 @@ export * from "./encode-openai-completion-response.js";
 export * from "./create-openai-completion-chunk-encoder.js";
 export * from "./encode-openai-embeddings-response.js";
 export * from "./parse-openai-completion-request.js";
-export * from "./parse-openai-embeddings-request.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseWithSchema } from "../shared/parse-with-schema.js";
 
 /** `/v1/embeddings`. The openai JS SDK sends `encoding_format:"base64"` by default; Zed sends none. */
 export const OpenAIEmbeddingsRequestSchema = z.looseObject({
@@ -14,3 +15,8 @@ export const OpenAIEmbeddingsRequestSchema = z.looseObject({
   user: z.string().nullish(),
 });
 export type OpenAIEmbeddingsRequest = z.infer<typeof OpenAIEmbeddingsRequestSchema>;
+
+/** Validates a `/v1/embeddings` body, naming the bad field in the 400. */
+export function parseOpenAIEmbeddingsRequest(body: unknown): OpenAIEmbeddingsRequest {
+  return parseWithSchema(OpenAIEmbeddingsRequestSchema, body);
+}

@@ -1,6 +1,6 @@
 import type { CanonicalMessage, ContentPart } from "../../canonical/chat-request.js";
 import { CortexError } from "../../errors/cortex-error.js";
-import { isNeuronImageUrl } from "../shared/image-url.js";
+import { isNeuronImageUrl } from "../shared/translation.js";
 import type { ResponsesContentPart, ResponsesInputItem } from "./responses-request-schema.js";
 import type { ResponsesToolNames } from "./responses-tool-names.js";
 

@@ -1,4 +1,4 @@
-import { asRecord } from "../shared/as-record.js";
+import { asRecord } from "../shared/translation.js";
 
 /**
  * An independent checker of the Responses streaming grammar, written from OpenAI's event reference

@@ -1,8 +1,7 @@
-export * from "./translation.js";
+export { asRecord, type NewId, type Translation } from "./translation.js";
 export * from "./rendered-error.js";
 export * from "./fold-system-messages.js";
 export * from "./merge-adjacent-messages.js";
-export * from "./format-issue-path.js";
+export { formatIssuePath } from "./parse-with-schema.js";
 export * from "./reasoning-effort.js";
 export * from "./stop-sequences.js";
-export * from "./as-record.js";

@@ -1,6 +1,5 @@
 import type { z } from "zod";
 import { CortexError } from "../../errors/cortex-error.js";
-import { formatIssuePath } from "./format-issue-path.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -49,4 +48,14 @@ function describeUnion(issue: Extract<Issue, { code: "invalid_union" }>): string
   }
   if (expected.size === 0) return issue.message;
   return `Invalid input: expected ${[...expected].join(" or ")}`;
+}
+
+/** `["messages", 2, "tool_calls", 0, "function"]` → `messages[2].tool_calls[0].function`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const key of path) {
+    if (typeof key === "number") text += `[${key}]`;
+    else text += text === "" ? String(key) : `.${String(key)}`;
+  }
+  return text === "" ? "body" : text;
 }

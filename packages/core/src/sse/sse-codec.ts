@@ -1,5 +1,38 @@
 import { CortexError } from "../errors/cortex-error.js";
-import type { SseMessage } from "./sse-message.js";
+
+/**
+ * Server-sent events, both directions: the framings the dialects write (OpenAI's unnamed `data:`
+ * messages and its `[DONE]` terminator, Anthropic's named events) and the bounded parser that reads what
+ * backends and neurons send.
+ */
+
+/** One dispatched SSE message. `event` is absent for unnamed messages (the OpenAI dialect). */
+export interface SseMessage {
+  event?: string;
+  /** The `data:` lines of the message joined with "\n". */
+  data: string;
+}
+
+/** The OpenAI stream terminator. Not JSON, so it has no encoder of its own. */
+export const SSE_DONE = "data: [DONE]\n\n";
+
+/**
+ * Frames one JSON payload as an unnamed SSE message (the OpenAI dialect's framing).
+ * `JSON.stringify` escapes every newline, so the payload always fits on one `data:` line.
+ */
+export function encodeSseData(json: unknown): string {
+  return `data: ${JSON.stringify(json)}\n\n`;
+}
+
+/**
+ * Frames one JSON payload as a named SSE message (the Anthropic dialect's framing: clients dispatch on
+ * the `event:` line and ignore frames without one).
+ */
+export function encodeSseEvent(event: string, json: unknown): string {
+  if (/[\r\n]/.test(event))
+    throw new TypeError(`SSE event name must be a single line: ${JSON.stringify(event)}`);
+  return `event: ${event}\ndata: ${JSON.stringify(json)}\n\n`;
+}
 
 /**
  * The most characters one message may hold while it is read (its data lines and the line in progress):
@@ -137,4 +170,13 @@ export class SseParser {
       `SSE message longer than ${this.#maxMessageChars} characters (a line or an event that never ends)`,
     );
   }
+}
+
+/** Adapts any chunk source (an undici body, a Node stream) to a sequence of SSE messages. */
+export async function* readSseMessages(
+  source: AsyncIterable<string | Uint8Array>,
+): AsyncGenerator<SseMessage, void, undefined> {
+  const parser = new SseParser();
+  for await (const chunk of source) yield* parser.push(chunk);
+  yield* parser.end();
 }

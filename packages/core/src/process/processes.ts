@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 
+/** Other processes as this one sees them: CLI processes it starts and waits for, pids it checks. */
+
 export interface SpawnedProcess {
   child: ChildProcess;
   /** The URL the process printed as `... listening on <url>`. */
@@ -57,4 +59,18 @@ export async function spawnListening(
       return code;
     },
   };
+}
+
+/**
+ * Whether a process with this pid exists (signal 0 only checks). EPERM means it exists under another
+ * user. Used to clean up what dead processes left behind (partial conversions, KV state folders); a
+ * reused pid keeps a stale file until that process is gone too.
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
