@@ -1,8 +1,7 @@
 import { fromHttpFrameworkError, hasUnreadBody, toCortexError } from "@cortex/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { ANTHROPIC, OPENAI } from "../dialects/dialect.js";
+import { ANTHROPIC, dialectOfPath, OPENAI, wantsAnthropicShape } from "../dialects/dialect.js";
 import type { Dialect } from "../pipeline/exchange.js";
-import { dialectOfPath, wantsAnthropicShape } from "./dialect-of.js";
 
 /** The one place errors become responses on the gateway, in the dialect of the route that failed. */
 export function gatewayErrorHandler(

@@ -1,12 +1,9 @@
-import { compareNumbers } from "./compare-numbers.js";
-import { compareText } from "./compare-text.js";
+import { compareNumbers, compareText, humanBytes, spareMemory } from "./policy-terms.js";
 import { compareVictimSets } from "./eviction-policy.js";
 import type { EvictionStrategy, FleetSnapshot, NodeSnapshot, PlacementRequest } from "./fleet-snapshot.js";
-import { humanBytes } from "./human-bytes.js";
 import { coldSize } from "./is-cold.js";
 import { fewestMovesFreeing, mostMovesPlaceable, type MoveSet, type PlannedMove } from "./move-sets.js";
 import { placementCandidates } from "./placement-candidates.js";
-import { spareMemory } from "./spare-memory.js";
 
 /** Move a loaded model; the executor drains, loads on `to`, switches routing, then unloads from `from`. */
 export interface DefragMove {

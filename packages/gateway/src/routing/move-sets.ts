@@ -1,9 +1,7 @@
 import { compareColdness } from "./eviction-policy.js";
-import { compareNumbers } from "./compare-numbers.js";
-import { compareText } from "./compare-text.js";
+import { compareNumbers, compareText, spareMemory } from "./policy-terms.js";
 import type { EvictionStrategy, ModelOnNode, NodeSnapshot } from "./fleet-snapshot.js";
 import { coldSize, isCold } from "./is-cold.js";
-import { spareMemory } from "./spare-memory.js";
 
 export interface PlannedMove {
   readonly model: ModelOnNode;

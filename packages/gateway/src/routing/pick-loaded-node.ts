@@ -1,5 +1,4 @@
-import { compareNumbers } from "./compare-numbers.js";
-import { compareText } from "./compare-text.js";
+import { compareNumbers, compareText } from "./policy-terms.js";
 import type { FleetSnapshot } from "./fleet-snapshot.js";
 
 /**

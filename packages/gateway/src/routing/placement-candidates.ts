@@ -1,5 +1,5 @@
 import type { ModelOnNode, NodeSnapshot, FleetSnapshot, PlacementRequest } from "./fleet-snapshot.js";
-import { spareMemory } from "./spare-memory.js";
+import { spareMemory } from "./policy-terms.js";
 
 /** A node that may host the requested model, with what the model would need there. */
 export interface PlacementCandidate {

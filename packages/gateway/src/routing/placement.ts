@@ -1,8 +1,6 @@
-import { compareNumbers } from "./compare-numbers.js";
-import { compareText } from "./compare-text.js";
+import { compareNumbers, compareText, humanBytes } from "./policy-terms.js";
 import { chooseVictims, compareVictimSets, victimReason } from "./eviction-policy.js";
 import type { EvictionStrategy, FleetSnapshot, PlacementRequest } from "./fleet-snapshot.js";
-import { humanBytes } from "./human-bytes.js";
 import { coldSize, isCold } from "./is-cold.js";
 import { placementCandidates, type PlacementCandidate } from "./placement-candidates.js";
 

@@ -1,6 +1,5 @@
 import type { RoutingPolicy } from "@cortex/core";
-import { compareNumbers } from "./compare-numbers.js";
-import { compareText } from "./compare-text.js";
+import { compareNumbers, compareText } from "./policy-terms.js";
 
 /**
  * Which node serves a request among those with its model loaded: a pure function of what each node

@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/cluster/clock.js";
+import type { Clock } from "../../src/cluster/status-poller.js";
 
 /** A clock that only moves when the test says so; due timers fire in order during `tick`. */
 export class FakeClock implements Clock {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planDefrag, type DefragMove } from "../../src/routing/defrag-plan.js";
 import type { EvictionStrategy, FleetSnapshot, PlacementRequest } from "../../src/routing/fleet-snapshot.js";
-import { spareMemory } from "../../src/routing/spare-memory.js";
+import { spareMemory } from "../../src/routing/policy-terms.js";
 import { fleet, GiB, minutesAgo, model, node, offered, request } from "./fleet-fixture.js";
 
 interface Case {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { humanAge } from "@cortex/core";
-import { humanBytes } from "../../src/routing/human-bytes.js";
+import { humanBytes } from "../../src/routing/policy-terms.js";
 
 describe("humanBytes", () => {
   it.each([

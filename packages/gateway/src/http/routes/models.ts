@@ -1,7 +1,7 @@
 import { CortexError, encodeAnthropicModel, encodeAnthropicModelList } from "@cortex/core";
 import type { FastifyRequest } from "fastify";
 import type { CatalogEntry } from "../../catalog/model-catalog.js";
-import { wantsAnthropicShape } from "../dialect-of.js";
+import { wantsAnthropicShape } from "../../dialects/dialect.js";
 import type { GatewayContext } from "../gateway-context.js";
 
 /** `GET /v1/models`: the merged catalogue, OpenAI shape plus where each model is, or Anthropic's shape. */

@@ -1,1 +1,0 @@
-export const NEURON_VERSION = "0.1.0";
