@@ -1,4 +1,18 @@
-import type { Logger } from "pino";
+import { pino, type Logger } from "pino";
+
+/** What every long-running command (cortex serve, cortex up, neuron serve) sets up for its process. */
+
+/** One root logger per process; components take children. Keys and tokens are redacted. */
+export function createLogger(name: string): Logger {
+  return pino({
+    name,
+    level: process.env.CORTEX_LOG_LEVEL ?? "info",
+    redact: {
+      paths: ["req.headers.authorization", 'req.headers["x-api-key"]', "*.api_key", "*.token", "*.authToken"],
+      censor: "[redacted]",
+    },
+  });
+}
 
 /** SIGTERM/SIGINT: graceful once; a second signal exits at once. */
 export function onShutdownSignals(logger: Logger, close: () => Promise<void>): void {

@@ -8,8 +8,7 @@ import {
 } from "@cortex/core";
 import { Command } from "commander";
 import { UsageError } from "../cli-error.js";
-import { createLogger } from "../logger.js";
-import { onShutdownSignals } from "../shutdown-signals.js";
+import { createLogger, onShutdownSignals } from "../serving-process.js";
 
 /** Used when `--config` is not given and the file exists (packaging/systemd installs it there). */
 export const SYSTEM_CONFIG = "/etc/cortex/cortex.toml";

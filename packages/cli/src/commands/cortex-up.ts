@@ -4,8 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parseCortexConfig, parseModelsConfig } from "@cortex/core";
 import { spawnListening } from "@cortex/core";
 import { Command } from "commander";
-import { createLogger } from "../logger.js";
-import { onShutdownSignals } from "../shutdown-signals.js";
+import { createLogger, onShutdownSignals } from "../serving-process.js";
 import { DEMO_MODELS, demoDir, ensureDemoModels } from "../demo-models.js";
 import { printQuickstart } from "../quickstart.js";
 

@@ -3,8 +3,7 @@ import { defaultNeuronConfig, loadNeuronConfig, parseListenAddress, type NeuronC
 import type { Engine } from "@cortex/neuron";
 import { Command } from "commander";
 import { UsageError } from "../cli-error.js";
-import { createLogger } from "../logger.js";
-import { onShutdownSignals } from "../shutdown-signals.js";
+import { createLogger, onShutdownSignals } from "../serving-process.js";
 
 interface ServeFlags {
   config?: string;

@@ -1,6 +1,5 @@
 import { formatBytes, humanAge } from "@cortex/core";
 import type { Fleet, FleetGpu, FleetModel, FleetNode } from "../gateway-types.js";
-import { formatRate } from "./format-rate.js";
 import { renderTable, type Cell, type Column, type Tone } from "./render-table.js";
 
 export interface StatusOptions {
@@ -130,4 +129,10 @@ function stateTone(state: FleetModel["state"]): Tone {
     default:
       return state satisfies never;
   }
+}
+
+/** "-" when unknown; one decimal under 100 tok/s, whole numbers above. */
+function formatRate(tokensPerSecond: number | undefined): string {
+  if (tokensPerSecond === undefined || !Number.isFinite(tokensPerSecond)) return "-";
+  return tokensPerSecond >= 100 ? String(Math.round(tokensPerSecond)) : tokensPerSecond.toFixed(1);
 }
