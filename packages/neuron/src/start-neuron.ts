@@ -27,7 +27,8 @@ import { ModelManager } from "./models/model-manager.js";
 import { HubClient, hubSettingsFromEnv, type HubSettings } from "./hub/hub-client.js";
 import { PullManager } from "./hub/pull-manager.js";
 import type { FreeSpace } from "./hub/pull-model.js";
-import { NEURON_VERSION } from "./version.js";
+
+const NEURON_VERSION = "0.1.0";
 
 export interface StartNeuronOptions {
   config: NeuronConfig;

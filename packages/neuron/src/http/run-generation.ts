@@ -9,7 +9,7 @@ import {
 } from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ChatResult, EngineModel, GenerateOptions } from "../engine/engine.js";
-import { abortOnDisconnect } from "./abort-on-disconnect.js";
+import { abortOnDisconnect } from "./route-helpers.js";
 import type { NeuronContext } from "./neuron-context.js";
 import { SseResponse } from "./sse-response.js";
 

@@ -2,7 +2,7 @@ import { ggufMetadata, type SynthQuant } from "./model/gguf-metadata.js";
 import type { ModelParts } from "./model/model-parts.js";
 import { GGUF_DEFAULT_ALIGNMENT, gguf, type GgufKeyValue } from "./gguf/gguf-types.js";
 import { writeGguf, type GgufTensor } from "./gguf/write-gguf.js";
-import type { WrittenModel } from "./written-model.js";
+import type { WrittenModel } from "./synth-options.js";
 
 /** Writes the model as one GGUF file at `path`. */
 export async function synthGguf(

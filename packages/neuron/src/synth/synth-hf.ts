@@ -6,7 +6,7 @@ import { hfTensors, type HfTensor } from "./hf/hf-tensors.js";
 import { hfTokenizerConfig, hfTokenizerJson } from "./hf/hf-tokenizer.js";
 import { writeSafetensors, type SafetensorsDtype } from "./hf/write-safetensors.js";
 import type { ModelParts } from "./model/model-parts.js";
-import type { WrittenModel } from "./written-model.js";
+import type { WrittenModel } from "./synth-options.js";
 import { writeFileSynced } from "./encode/durable-files.js";
 
 /** Writes the model as a Hugging Face folder at `dir`. */

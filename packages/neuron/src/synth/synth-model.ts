@@ -6,8 +6,12 @@ import { publish, syncDirectory } from "./encode/durable-files.js";
 import { buildModelParts } from "./model/model-parts.js";
 import { synthGguf, synthSplitGguf } from "./synth-gguf.js";
 import { synthHf } from "./synth-hf.js";
-import { resolveSynthOptions, type SynthFormat, type SynthOptions } from "./synth-options.js";
-import type { WrittenModel } from "./written-model.js";
+import {
+  resolveSynthOptions,
+  type SynthFormat,
+  type SynthOptions,
+  type WrittenModel,
+} from "./synth-options.js";
 
 export interface SynthResult {
   /** The GGUF file (the first part of a split set), or the HF folder. */

@@ -106,3 +106,11 @@ function oneOf<T extends string>(what: string, value: T, allowed: readonly T[]):
     throw new SynthOptionsError(`${what} must be one of ${allowed.join("|")}, got ${JSON.stringify(value)}`);
   }
 }
+
+/** What a format writer reports back to synthModel. */
+export interface WrittenModel {
+  readonly bytes: number;
+  readonly tensorCount: number;
+  /** Relative to the output path ("" for a GGUF file, which is the output itself). */
+  readonly files: readonly string[];
+}

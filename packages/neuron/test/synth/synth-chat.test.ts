@@ -15,7 +15,7 @@ import {
 } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { synthModel, type SynthArch } from "../../src/synth/index.js";
-import { QWEN_CHAT_TEMPLATE } from "../../src/synth/templates/qwen-chat-template.js";
+import { QWEN_CHAT_TEMPLATE } from "../../src/synth/templates/chat-templates.js";
 import { makeTempDir, PRINTABLE, testLlama } from "./synth-test-runtime.js";
 
 const WRAPPERS = { llama: Llama3_1ChatWrapper, qwen3: QwenChatWrapper, qwen3moe: QwenChatWrapper };

@@ -1,6 +1,6 @@
 import { CortexError, encodeOpenAIEmbeddingsResponse, parseOpenAIEmbeddingsRequest } from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { abortOnDisconnect } from "../abort-on-disconnect.js";
+import { abortOnDisconnect } from "../route-helpers.js";
 import type { NeuronContext } from "../neuron-context.js";
 
 export async function embeddings(

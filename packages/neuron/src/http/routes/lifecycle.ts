@@ -10,9 +10,8 @@ import {
   type PullResponse,
 } from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { abortOnDisconnect } from "../abort-on-disconnect.js";
 import type { NeuronContext } from "../neuron-context.js";
-import { parseBody } from "../parse-body.js";
+import { abortOnDisconnect, parseBody } from "../route-helpers.js";
 import { checkRepoId } from "../../hub/select-pull-files.js";
 
 export async function loadModel(

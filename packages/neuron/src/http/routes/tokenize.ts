@@ -1,8 +1,7 @@
 import { TokenizeRequestSchema, decodeOpenAIChatRequest, type TokenizeResponse } from "@cortex/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { abortOnDisconnect } from "../abort-on-disconnect.js";
 import type { NeuronContext } from "../neuron-context.js";
-import { parseBody } from "../parse-body.js";
+import { abortOnDisconnect, parseBody } from "../route-helpers.js";
 
 /**
  * Exact token counts for Anthropic `count_tokens`: chat messages and tools are rendered through the

@@ -1,4 +1,4 @@
-import { PRE_TOKENIZER_PATTERN } from "../tokenizer/pre-tokenize.js";
+import { PRE_TOKENIZER_PATTERN } from "../tokenizer/learn-bpe.js";
 import { TOKEN_TYPE } from "../tokenizer/special-tokens.js";
 import type { SynthVocabulary } from "../tokenizer/synth-vocabulary.js";
 

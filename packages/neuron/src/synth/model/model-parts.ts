@@ -1,5 +1,5 @@
 import type { RowSource } from "../encode/row-source.js";
-import { chatTemplateFor } from "../templates/chat-template-for.js";
+import { chatTemplateFor } from "../templates/chat-templates.js";
 import { buildVocabulary, type SynthVocabulary } from "../tokenizer/synth-vocabulary.js";
 import { modelShape, type ModelShape, type SynthArch, type SynthSize } from "./model-shape.js";
 import { createSteering } from "./steering.js";
