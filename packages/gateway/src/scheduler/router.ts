@@ -1,5 +1,5 @@
 import { CortexError, DEFAULT_PRIORITY_CLASS, isCortexError, type PriorityClass } from "@cortex/core";
-import type { Cancellation } from "../cancellation.js";
+import { Cancellation } from "../cancellation.js";
 import type { FleetSnapshot, NodeSnapshot } from "../routing/fleet-snapshot.js";
 import { RoutedPrefixes, routeCandidates, type RequestPrefix } from "../routing/route-candidates.js";
 import {
@@ -69,6 +69,8 @@ export interface RouterOptions {
   random?: () => number;
 }
 
+/** Why a waiter's `over` ends: its wait is over (served or failed), not an error anyone sees. */
+const WAIT_OVER = new Error("the wait for a sequence is over");
 /** A refused load means our snapshot was stale: re-plan, but only briefly. */
 const MAX_PLACEMENT_ATTEMPTS = 3;
 /** How long a request holds a sequence before the router has seen one finish (ms). */
@@ -146,9 +148,19 @@ export class Router {
     const entries = this.#waiting.entries(modelId);
     if (entries.length === 0) return;
     let snapshot = this.snapshot(undefined, modelId);
+    let room = this.#room(snapshot, modelId);
     const ahead = new Map<string, number>();
     for (const entry of entries) {
       const waiter = entry.item;
+      if (!room.free) {
+        // No copy has a free sequence, so nobody behind can be sent either: scoring each of them (all of
+        // them on every release, with dozens waiting) was most of the gateway's CPU under load. Only a
+        // waiter that may use none of the loaded copies still needs its cold load started.
+        if (!waiter.loading && !room.loadedOn.some((node) => !waiter.exclude?.has(node))) {
+          this.#coldLoad(waiter, entry);
+        }
+        continue;
+      }
       const choice = this.#choose(snapshot, modelId, waiter.exclude, () => waiter.prefix(), ahead);
       if (choice === null) {
         if (!waiter.loading) this.#coldLoad(waiter, entry);
@@ -160,6 +172,7 @@ export class Router {
         this.#stopLoadClock(waiter);
         waiter.settle(this.#dispatchLease(modelId, choice, waiter.requestId, () => waiter.prefix()));
         snapshot = this.snapshot(undefined, modelId);
+        room = this.#room(snapshot, modelId);
         continue;
       }
       if (choice.node !== null) ahead.set(choice.node, (ahead.get(choice.node) ?? 0) + 1);
@@ -307,6 +320,31 @@ export class Router {
   }
 
   /**
+   * Where `modelId` is loaded and routable on `snapshot` (exclusions aside), and whether any of those
+   * copies has a sequence free: without one, no request for the model can be sent anywhere now.
+   */
+  #room(snapshot: FleetSnapshot, modelId: string): { free: boolean; loadedOn: string[] } {
+    const candidates = routeCandidates(snapshot, { ...this.#candidateBase(modelId), prefix: null });
+    return {
+      free: candidates.some((candidate) => candidate.busy < candidate.slots),
+      loadedOn: candidates.map((candidate) => candidate.node),
+    };
+  }
+
+  #candidateBase(modelId: string): {
+    modelId: string;
+    allowedNodes?: readonly string[];
+    preferredNodes?: readonly string[];
+  } {
+    const profile = this.#options.config().profileOf(modelId);
+    return {
+      modelId,
+      ...(profile.allowedNodes ? { allowedNodes: profile.allowedNodes } : {}),
+      ...(profile.preferredNodes ? { preferredNodes: profile.preferredNodes } : {}),
+    };
+  }
+
+  /**
    * The policy's choice for one request on `snapshot`, or null when no node it may use has the model
    * loaded. The prompt identity is computed only when it can matter: several candidates, prefix policy.
    */
@@ -317,15 +355,8 @@ export class Router {
     prefix: (() => RequestPrefix | null) | undefined,
     ahead: ReadonlyMap<string, number> | undefined,
   ): RouteChoice | null {
-    const config = this.#options.config();
-    const profile = config.profileOf(modelId);
-    const policy = config.scheduler;
-    const base = {
-      modelId,
-      ...(profile.allowedNodes ? { allowedNodes: profile.allowedNodes } : {}),
-      ...(profile.preferredNodes ? { preferredNodes: profile.preferredNodes } : {}),
-      ...(ahead ? { waitingAhead: ahead } : {}),
-    };
+    const policy = this.#options.config().scheduler;
+    const base = { ...this.#candidateBase(modelId), ...(ahead ? { waitingAhead: ahead } : {}) };
     const now = this.#options.now();
     const visible = (list: RouteCandidate[]) => list.filter((c) => !exclude?.has(c.node));
     let candidates = visible(routeCandidates(snapshot, { ...base, prefix: null }));
@@ -352,13 +383,15 @@ export class Router {
     const priority = context.priority ?? DEFAULT_PRIORITY_CLASS;
     let computed: { value: RequestPrefix | null } | undefined;
     const prefix = context.prefix;
-    // Aborted once the wait is over, so a cold load started for it stops counting it as a waiter.
-    const over = new AbortController();
+    // Ended once the wait is over, so a cold load started for it stops counting it as a waiter. A
+    // Cancellation, not an AbortController: every queued request ends its wait, and an AbortController's
+    // abort (a DOMException, an EventTarget dispatch) cost ~60 µs of it under load.
+    const over = new Cancellation();
     let settle!: Waiter["settle"];
     const outcome = new Promise<Parameters<Waiter["settle"]>[0]>((resolve) => {
       settle = (result) => {
-        if (over.signal.aborted) return;
-        over.abort();
+        if (over.aborted) return;
+        over.abort(WAIT_OVER);
         resolve(result);
       };
     });
@@ -371,14 +404,14 @@ export class Router {
       loading: false,
       loadSince: null,
       coldLoadMs: 0,
-      over: over.signal,
+      over,
       settle: (result) => settle(result),
     };
     this.#waiting.admit(
       waiter,
       { priority, flow: context.flow ?? "anonymous", limit: scheduler.queueLimit },
       {
-        signal: context.cancel.signal,
+        cancel: context.cancel,
         deadlineMs: scheduler.loadTimeoutMs,
         onDeadline: () =>
           new CortexError(
@@ -408,7 +441,7 @@ export class Router {
     const context = {
       requestId: waiter.requestId,
       // The waiting room ends the wait (deadline, client gone); the load itself goes on for others.
-      cancel: { signal: waiter.over },
+      cancel: { signal: waiter.over.signal },
       ...(waiter.exclude ? { exclude: waiter.exclude } : {}),
     };
     void (async () => {

@@ -1,4 +1,5 @@
 import { CortexError, type PriorityClass } from "@cortex/core";
+import type { Cancellation } from "../cancellation.js";
 import { FairQueue, type QueueEntry } from "../routing/fair-queue.js";
 import type { RequestPrefix } from "../routing/route-candidates.js";
 import type { RouteReason } from "../routing/route-score.js";
@@ -16,8 +17,8 @@ export interface Waiter {
   /** When the cold load it waits for started (ms); null when none is running for it. */
   loadSince: number | null;
   coldLoadMs: number;
-  /** Aborted once the wait is over (served or failed). */
-  readonly over: AbortSignal;
+  /** Ended once the wait is over (served or failed). */
+  readonly over: Cancellation;
   /** Settles the request's wait: the node it was leased, or why it will not get one. */
   settle(outcome: { node: string; reason: RouteReason } | { error: unknown }): void;
 }
@@ -45,7 +46,7 @@ export class WaitingRoom {
   admit(
     waiter: Waiter,
     placement: { priority: PriorityClass; flow: string; limit: number },
-    guards: { signal: AbortSignal; deadlineMs: number; onDeadline: () => CortexError },
+    guards: { cancel: Cancellation; deadlineMs: number; onDeadline: () => CortexError },
   ): void {
     let queue = this.#queues.get(waiter.modelId);
     if (!queue) {
@@ -78,12 +79,13 @@ export class WaitingRoom {
     }, guards.deadlineMs);
     const onAbort = (): void => {
       this.#drop(entry, false);
-      waiter.settle({ error: guards.signal.reason });
+      waiter.settle({ error: guards.cancel.reason });
     };
-    guards.signal.addEventListener("abort", onAbort, { once: true });
+    // The client's Cancellation, not its AbortSignal: making the signal costs what routing does.
+    guards.cancel.once("abort", onAbort);
     this.#cleanups.set(waiter, () => {
       clearTimeout(timer);
-      guards.signal.removeEventListener("abort", onAbort);
+      guards.cancel.removeListener("abort", onAbort);
     });
   }
 

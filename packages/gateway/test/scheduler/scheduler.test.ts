@@ -351,6 +351,32 @@ describe("Scheduler", () => {
     expect(instance.loadWaiters).toBe(0);
   });
 
+  it("drops a request waiting for a sequence when its client leaves, and serves the next one instead", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+    ]);
+    // One sequence: the second and third requests wait in the gateway's queue.
+    const reports = () =>
+      fleet.reports().map((report) => ({
+        ...report,
+        models: report.models.map((model) => ({ ...model, sequences: 1 })),
+      }));
+    const { instance } = scheduler(fleet, { reports });
+    const first = await instance.route("m", context("r1"));
+    const leaving = context("r2");
+    const second = instance.route("m", leaving);
+    const third = instance.route("m", context("r3"));
+    expect(instance.loadWaiters).toBe(2);
+    leaving.cancel.abort(new CortexError("request_aborted", "client disconnected"));
+    await expect(second).rejects.toMatchObject({ code: "request_aborted" });
+    expect(instance.loadWaiters).toBe(1);
+    first.release();
+    const served = await third;
+    expect(served.node).toBe("a");
+    expect(instance.loadWaiters).toBe(0);
+    served.release();
+  });
+
   it("bounds the wait for a load that does not finish", async () => {
     const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB } } }]);
     const { instance } = scheduler(fleet, { loadTimeoutMs: 50 });
