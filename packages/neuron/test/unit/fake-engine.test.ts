@@ -6,6 +6,7 @@ import type { GenerateOptions, LoadOptions } from "../../src/engine/engine.js";
 import { FakeEngine } from "../../src/engine/fake/fake-engine.js";
 import { writeFakeModelFile, type FakeModelKnobsInput } from "../../src/engine/fake/fake-model-knobs.js";
 import type { FakeModel } from "../../src/engine/fake/fake-model.js";
+import { FakePrefixCache } from "../../src/engine/fake/fake-prefix-cache.js";
 import { chatRequest, userMessage } from "./support/chat-request.js";
 import { deferred } from "./support/deferred.js";
 import { useTempDirs } from "./support/temp-dir.js";
@@ -363,5 +364,26 @@ describe("FakeEngine", () => {
       await usageOf(bare, turn("b", 0));
       expect((await usageOf(bare, turn("a", 1))).cachedPromptTokens).toBe(0);
     });
+  });
+});
+
+describe("FakePrefixCache prompt evaluation", () => {
+  it("shares each batch like the real engine: a short prompt arriving during a long one is done first", async () => {
+    const cache = new FakePrefixCache({ entries: 0, prefillMsPerToken: 0.01, restoreMsPerToken: 0 });
+    const finished: string[] = [];
+    const long = cache.prefill(8000, never).then(() => finished.push("long"));
+    const short = cache.prefill(40, never).then(() => finished.push("short"));
+    await Promise.all([long, short]);
+    expect(finished).toEqual(["short", "long"]);
+  });
+
+  it("rejects an aborted prompt with its signal's reason and goes on with the others", async () => {
+    const cache = new FakePrefixCache({ entries: 0, prefillMsPerToken: 0.01, restoreMsPerToken: 0 });
+    const controller = new AbortController();
+    const aborted = cache.prefill(8000, controller.signal);
+    const other = cache.prefill(2000, never);
+    controller.abort(new CortexError("request_aborted", "client disconnected"));
+    await expect(aborted).rejects.toMatchObject({ code: "request_aborted" });
+    await expect(other).resolves.toBeUndefined();
   });
 });

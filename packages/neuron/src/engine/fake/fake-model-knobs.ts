@@ -19,7 +19,7 @@ export const FakeModelKnobsSchema = z.object({
   /** A load fails with this message (as a plain Error, like node-llama-cpp's own load failures). */
   failLoad: z.string().nullable().default(null),
   tokenDelayMs: z.number().nonnegative().default(0),
-  /** Prompt evaluation time per token not found in a sequence or the KV tier (one prompt at a time). */
+  /** Prompt evaluation time per token not found in a sequence or the KV tier (in shared 512-token batches). */
   prefillMsPerToken: z.number().nonnegative().default(0),
   /** Saved sequence states kept per loaded model (the KV tier, in entries); 0 = no tier. */
   kvTierEntries: z.number().int().nonnegative().default(0),

@@ -1,7 +1,18 @@
 import type { ModelCacheReport } from "../engine.js";
 import { PrefixReportBuilder } from "../prefix-report.js";
 import { sharedPrefixLength } from "../sequence-pool.js";
+import { shareBatch } from "../llama-cpp/fair-batch-strategy.js";
 import { abortableDelay } from "./abortable-delay.js";
+
+/** node-llama-cpp's default batch size (docs/node-llama-cpp.md): tokens evaluated per decode call. */
+const FAKE_BATCH_SIZE = 512;
+
+interface PendingPrompt {
+  left: number;
+  readonly signal: AbortSignal;
+  readonly resolve: () => void;
+  readonly reject: (reason: unknown) => void;
+}
 
 /** Which request prefix a sequence or a saved state holds (the fingerprints the gateway routes on). */
 export interface FakePrefixMeta {
@@ -23,8 +34,10 @@ interface SavedState {
 /**
  * What the real engine's prefix reuse does, as a timing model: a KV tier of `entries` saved sequences
  * (least recently used dropped), a saved state restored when it shares more of the prompt than the
- * sequence does (at `restoreMsPerToken`), and prompt evaluation at `prefillMsPerToken` on one lane per
- * model (llama.cpp evaluates one batch at a time, so concurrent prompts wait for each other). It reports
+ * sequence does (at `restoreMsPerToken`), and prompt evaluation at `prefillMsPerToken` in decode batches
+ * of 512 tokens, one batch at a time per model, each shared between the prompts waiting the way the real
+ * engine shares it (`shareBatch`: smallest demands first, so a short prompt is done in the next batch
+ * while a long one goes on, and concurrent long prompts slow each other down). It reports
  * the same fingerprints the real engine does, so the gateway's prefix routing can be measured without
  * the minutes real prompts of 8k tokens take on a CPU (docs/benchmarks.md).
  */
@@ -35,7 +48,8 @@ export class FakePrefixCache {
   readonly #saved: SavedState[] = [];
   /** Sequences by last use, most recent last. */
   readonly #recent: FakeSequence[] = [];
-  #lane: Promise<void> = Promise.resolve();
+  /** Prompts being evaluated; the batch loop runs while there are any. */
+  readonly #pending: PendingPrompt[] = [];
   #hits = 0;
   #misses = 0;
 
@@ -84,13 +98,36 @@ export class FakePrefixCache {
     return kept;
   }
 
-  /** Evaluates `tokens` prompt tokens, after every prompt queued before it on this model. */
+  /** Evaluates `tokens` prompt tokens, in batches shared with the other prompts being evaluated. */
   async prefill(tokens: number, signal: AbortSignal): Promise<void> {
-    const ms = tokens * this.#prefillMsPerToken;
-    if (ms <= 0) return;
-    const turn = this.#lane.then(() => abortableDelay(ms, signal));
-    this.#lane = turn.catch(() => undefined);
-    await turn;
+    if (tokens * this.#prefillMsPerToken <= 0) return;
+    signal.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      this.#pending.push({ left: tokens, signal, resolve, reject });
+      if (this.#pending.length === 1) void this.#runBatches();
+    });
+  }
+
+  /** One batch at a time while prompts wait: each gets its share, the batch takes its tokens' time. */
+  async #runBatches(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = [...this.#pending];
+      const shares = shareBatch(
+        batch.map((prompt) => prompt.left),
+        FAKE_BATCH_SIZE,
+      );
+      const size = shares.reduce((sum, share) => sum + share, 0);
+      // A batch, once started, runs to its end (a decode call is not interruptible either).
+      await abortableDelay(size * this.#prefillMsPerToken, new AbortController().signal);
+      batch.forEach((prompt, index) => {
+        prompt.left -= shares[index] ?? 0;
+        const done = prompt.left <= 0 || prompt.signal.aborted;
+        if (!done) return;
+        this.#pending.splice(this.#pending.indexOf(prompt), 1);
+        if (prompt.signal.aborted) prompt.reject(prompt.signal.reason);
+        else prompt.resolve();
+      });
+    }
   }
 
   report(): ModelCacheReport {

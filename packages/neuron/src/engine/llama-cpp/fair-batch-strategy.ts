@@ -16,19 +16,39 @@ export function fairBatchStrategy({
   items: readonly BatchItem[];
   size: number;
 }): PrioritizedBatchItem[] {
-  const amounts = new Map<BatchItem, number>();
-  let left = size;
-  // Smallest demand first, so what one item cannot use goes to the others; among equal demands the
-  // higher priority comes later and gets what flooring leaves over.
-  const order = [...items].sort(
-    (a, b) => a.tokens.length - b.tokens.length || a.evaluationPriority - b.evaluationPriority,
+  const shares = shareBatch(
+    items.map((item) => item.tokens.length),
+    size,
+    items.map((item) => item.evaluationPriority),
   );
-  order.forEach((item, index) => {
-    const amount = Math.min(item.tokens.length, Math.floor(left / (order.length - index)));
-    amounts.set(item, amount);
+  return items
+    .map((item, index) => ({ item, processAmount: shares[index] ?? 0 }))
+    .filter((prioritized) => prioritized.processAmount > 0);
+}
+
+/**
+ * How many of its queued tokens each demand gets in one batch of `size`: the smallest demands are met
+ * first (a generating sequence needs one token), the rest is split evenly, the total never exceeds
+ * `size`. Among equal demands the higher priority comes later and gets what flooring leaves over. The
+ * fake engine's timing model shares its prompt evaluation the same way.
+ */
+export function shareBatch(
+  demands: readonly number[],
+  size: number,
+  priorities: readonly number[] = [],
+): number[] {
+  const shares = demands.map(() => 0);
+  let left = size;
+  const order = demands
+    .map((_, index) => index)
+    .sort(
+      (a, b) =>
+        (demands[a] as number) - (demands[b] as number) || (priorities[a] ?? 0) - (priorities[b] ?? 0),
+    );
+  order.forEach((index, rank) => {
+    const amount = Math.min(demands[index] as number, Math.floor(left / (order.length - rank)));
+    shares[index] = amount;
     left -= amount;
   });
-  return items
-    .map((item) => ({ item, processAmount: amounts.get(item) ?? 0 }))
-    .filter((prioritized) => prioritized.processAmount > 0);
+  return shares;
 }
