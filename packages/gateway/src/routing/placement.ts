@@ -1,6 +1,6 @@
 import { compareNumbers, compareText, humanBytes } from "./policy-terms.js";
 import { chooseVictims, compareVictimSets, victimReason } from "./eviction-policy.js";
-import type { EvictionStrategy, FleetSnapshot, PlacementRequest } from "./fleet-snapshot.js";
+import type { EvictionStrategy, FleetSnapshot, ModelOnNode, PlacementRequest } from "./fleet-snapshot.js";
 import { coldSize, isCold } from "./is-cold.js";
 import { placementCandidates, type PlacementCandidate } from "./placement-candidates.js";
 
@@ -178,4 +178,79 @@ function noFit(candidates: readonly SizedCandidate[], id: string): PlacementPlan
     `model ${id} needs ${humanBytes(c.need)}; the largest space any node could free is ${humanBytes(largestFree)} ` +
     `(node ${c.node.name}: ${humanBytes(Math.max(0, c.spare))} free + ${humanBytes(evictable)} evictable)`;
   return { kind: "no_fit", needed: c.need, largestFree, reason };
+}
+
+/** A load that can happen once busy models are served: on `node`, after `busy` have gone idle. */
+export interface SwapPlan {
+  readonly node: string;
+  /** The models whose requests (in flight, queued on the node or in the gateway) go first. */
+  readonly busy: readonly string[];
+  readonly reason: string;
+}
+
+const requestsOf = (model: ModelOnNode): number => model.inFlight + model.queued + model.waiting;
+
+/** Models whose memory comes back once their requests are served or their transition ends. */
+function swappable(model: ModelOnNode, id: string): boolean {
+  return (
+    model.id !== id &&
+    !model.pinned &&
+    model.memoryEstimate !== null &&
+    (model.state === "loaded" || model.state === "loading" || model.state === "unloading")
+  );
+}
+
+/**
+ * When `planPlacement` finds no fit: the node where the model would fit once the busy models there are
+ * served and go cold (pinned ones never go), or null when none would. The scheduler then holds the
+ * model's requests until that swap can happen, instead of failing them: what is loaded, and the
+ * requests queued for it, are served first, and the next model's requests go as one group after one
+ * swap (swap-thrash guard, docs/decisions.md). Of several such nodes, the one with the fewest requests
+ * to serve first; up before degraded, preferred before not.
+ */
+export function planSwap(snapshot: FleetSnapshot, request: PlacementRequest): SwapPlan | null {
+  const id = request.modelId;
+  const found = placementCandidates(snapshot, request);
+  if (!found.ok) return null;
+  const options = found.candidates.flatMap((c) => {
+    if (c.need === null) return [];
+    const others = c.node.models.filter((m) => swappable(m, id));
+    // A copy of the model itself being evicted gives its memory back too (a request for it arriving
+    // while it is swapped out waits to swap it back in, instead of failing).
+    const own = c.entry.state === "unloading" ? (c.entry.memoryEstimate ?? 0) : 0;
+    let free = c.spare + own + others.filter(isCold).reduce((sum, m) => sum + coldSize(m), 0);
+    const busy: ModelOnNode[] = [];
+    // The least busy first: the fewer requests ahead, the sooner the swap.
+    const waitFor = others
+      .filter((m) => !isCold(m))
+      .sort((a, b) => compareNumbers(requestsOf(a), requestsOf(b)) || compareText(a.id, b.id));
+    for (const model of waitFor) {
+      if (free >= c.need) break;
+      busy.push(model);
+      free += model.memoryEstimate ?? 0;
+    }
+    if (free < c.need || busy.length === 0) return [];
+    return [{ c, busy, ahead: busy.reduce((sum, m) => sum + requestsOf(m), 0) }];
+  });
+  const best = options.sort(
+    (a, b) =>
+      compareNumbers(Number(a.c.node.state !== "up"), Number(b.c.node.state !== "up")) ||
+      compareNumbers(Number(b.c.preferred), Number(a.c.preferred)) ||
+      compareNumbers(a.ahead, b.ahead) ||
+      compareText(a.c.node.name, b.c.node.name),
+  )[0];
+  if (best === undefined) return null;
+  const { c, busy } = best;
+  const names = busy.map((m) => m.id).join(", ");
+  const load = busy
+    .map(
+      (m) =>
+        `${m.id}: ${m.state === "loaded" ? `${m.inFlight + m.queued} in flight, ${m.waiting} waiting` : m.state}`,
+    )
+    .join("; ");
+  const reason =
+    `${id} waits for ${names} on ${c.node.name} to be served first (${load}); it needs ` +
+    `${humanBytes(c.need ?? 0)} there, ${humanBytes(Math.max(0, c.spare))} free, and loads once ` +
+    `${busy.length === 1 ? "it is" : "they are"} idle (serve what is loaded before swapping)`;
+  return { node: c.node.name, busy: busy.map((m) => m.id), reason };
 }

@@ -1,6 +1,6 @@
 import { CortexError, isCortexError } from "@cortex/core";
 import type { FleetSnapshot, PlacementRequest } from "../routing/fleet-snapshot.js";
-import { planPlacement, type PlacementPlan } from "../routing/placement.js";
+import { planPlacement, planSwap, type PlacementPlan } from "../routing/placement.js";
 import type { ModelPlacementProfile } from "../runtime/gateway-runtime.js";
 import type { Decide } from "./decision-log.js";
 import type { SchedulerConfig } from "./router.js";
@@ -23,6 +23,21 @@ export interface LoadContext {
   exclude?: ReadonlySet<string>;
   /** An operator's explicit target (`cortex load --node`); placement decides otherwise. */
   node?: string;
+  /**
+   * A request that can wait (the router's waiting room): when the model fits only once busy models are
+   * served, the load fails with `SwapPending` instead of `no_fit`, and the caller retries later.
+   */
+  mayWaitForSwap?: boolean;
+}
+
+/**
+ * The model can be loaded only once busy models are served and evicted: the request keeps waiting
+ * (the router retries the load as requests finish). Anyone else sees a 503 `no_capacity` saying why.
+ */
+export class SwapPending extends CortexError {
+  constructor(reason: string) {
+    super("no_capacity", reason, { retryAfter: 10 });
+  }
 }
 
 export interface ColdLoadsOptions {
@@ -64,6 +79,8 @@ function isNodeFault(error: unknown): boolean {
 export class ColdLoads {
   readonly #options: ColdLoadsOptions;
   readonly #pending = new Map<string, { done: Promise<void>; waiters: number }>();
+  /** Per model whose requests wait for a swap: the node and busy models it waits for (one key per model offered). */
+  readonly #swapWaits = new Map<string, string>();
 
   constructor(options: ColdLoadsOptions) {
     this.#options = options;
@@ -109,9 +126,23 @@ export class ColdLoads {
     const failed = new Set(context.exclude);
     let nodeFault: CortexError | undefined;
     for (;;) {
-      const plan = planPlacement(this.#options.snapshot(failed), request, strategy);
+      const snapshot = this.#options.snapshot(failed);
+      const plan = planPlacement(snapshot, request, strategy);
       // With the failed nodes left out nothing fits: what failed says more than "no room".
       if (plan.kind === "no_fit" && nodeFault) throw nodeFault;
+      if (plan.kind === "no_fit" && context.mayWaitForSwap === true) {
+        const swap = planSwap(snapshot, request);
+        if (swap !== null) {
+          // One decision per swap a model waits for, not one per retry (every finished request).
+          const blockers = `${swap.node}\u0000${swap.busy.join("\u0000")}`;
+          if (this.#swapWaits.get(modelId) !== blockers) {
+            this.#swapWaits.set(modelId, blockers);
+            this.#options.decide("wait", modelId, swap.node, context.requestId, swap.reason);
+          }
+          throw new SwapPending(swap.reason);
+        }
+      }
+      this.#swapWaits.delete(modelId);
       try {
         await this.#execute(plan, request, context.requestId, signal);
         return;

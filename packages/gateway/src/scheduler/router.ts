@@ -12,6 +12,7 @@ import {
 } from "../routing/route-score.js";
 import { toNodeSnapshot, type ModelPolicy, type NodeReport } from "../routing/to-node-snapshot.js";
 import type { ModelPlacementProfile, SchedulerPolicy } from "../runtime/gateway-runtime.js";
+import { SwapPending } from "./cold-loads.js";
 import type { Decide } from "./decision-log.js";
 import { WaitingRoom, type WaitingStats, type Waiter } from "./waiting-room.js";
 
@@ -54,7 +55,12 @@ export interface RouteContext {
 export interface LoadWaiter {
   ensure(
     modelId: string,
-    context: { requestId: string; cancel: { readonly signal: AbortSignal }; exclude?: ReadonlySet<string> },
+    context: {
+      requestId: string;
+      cancel: { readonly signal: AbortSignal };
+      exclude?: ReadonlySet<string>;
+      mayWaitForSwap?: boolean;
+    },
   ): Promise<void>;
 }
 
@@ -101,6 +107,8 @@ export class Router {
   /** Copies routing must not pick (defrag moving them, evictions unloading them), with a count per cause. */
   readonly #draining = new Map<string, number>();
   readonly #waiting = new WaitingRoom();
+  /** Models whose waiters wait for busy models to be served before theirs can be swapped in. */
+  readonly #swapWaits = new Set<string>();
   readonly #routed = new RoutedPrefixes();
   /** Per model: milliseconds a request holds a sequence (running estimate). */
   readonly #serviceMs = new Map<string, number>();
@@ -402,6 +410,7 @@ export class Router {
       enqueuedAt: started,
       prefix: () => (computed ??= { value: prefix ? prefix() : null }).value,
       loading: false,
+      swapWait: null,
       loadSince: null,
       coldLoadMs: 0,
       over,
@@ -418,7 +427,9 @@ export class Router {
             "no_capacity",
             waiter.loading
               ? `${modelId} is still loading after ${Math.round(scheduler.loadTimeoutMs / 1000)} s`
-              : `no sequence of ${modelId} came free within ${Math.round(scheduler.loadTimeoutMs / 1000)} s`,
+              : waiter.swapWait !== null
+                ? `no swap within ${Math.round(scheduler.loadTimeoutMs / 1000)} s: ${waiter.swapWait}`
+                : `no sequence of ${modelId} came free within ${Math.round(scheduler.loadTimeoutMs / 1000)} s`,
             { retryAfter: 10 },
           ),
       },
@@ -443,6 +454,7 @@ export class Router {
       // The waiting room ends the wait (deadline, client gone); the load itself goes on for others.
       cancel: { signal: waiter.over.signal },
       ...(waiter.exclude ? { exclude: waiter.exclude } : {}),
+      mayWaitForSwap: true,
     };
     void (async () => {
       for (let attempt = 1; ; attempt++) {
@@ -451,10 +463,18 @@ export class Router {
           await this.#options.coldLoads().ensure(waiter.modelId, context);
           this.#stopLoadClock(waiter);
           waiter.loading = false;
+          waiter.swapWait = null;
           this.pump(waiter.modelId);
           return;
         } catch (error) {
           this.#stopLoadClock(waiter);
+          if (error instanceof SwapPending && !waiter.over.aborted) {
+            // Stays queued: the load is tried again as requests finish (release) and after each poll.
+            waiter.loading = false;
+            waiter.swapWait = error.message;
+            this.#swapWaits.add(waiter.modelId);
+            return;
+          }
           const stale = isCortexError(error) && error.code === "insufficient_memory";
           if (stale && attempt < MAX_PLACEMENT_ATTEMPTS && !waiter.over.aborted) continue;
           waiter.loading = false;
@@ -612,8 +632,20 @@ export class Router {
           previous === undefined ? held : previous + SERVICE_EWMA * (held - previous),
         );
         this.pump(modelId);
+        this.#pumpSwapWaits();
       },
     };
+  }
+
+  /**
+   * After a request ended (and its own model's queue was served first): models waiting for a swap may
+   * load now, if what they waited for has gone idle.
+   */
+  #pumpSwapWaits(): void {
+    for (const modelId of this.#swapWaits) {
+      if (this.#waiting.size(modelId) === 0) this.#swapWaits.delete(modelId);
+      else this.pump(modelId);
+    }
   }
 }
 

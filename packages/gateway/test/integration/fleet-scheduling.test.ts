@@ -2,6 +2,7 @@ import { spawnFakeEngineNeuron, type FakeEngineNeuron } from "@cortex/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   Cleanups,
+  MiB,
   loadedOn,
   okJson,
   startTestGateway,
@@ -13,7 +14,8 @@ import {
 /**
  * What the scheduler does on its own and in what order it serves, on real neuron processes (the fake
  * engine, for timings a test controls): idle models unloaded after their TTL, a high-priority request
- * served before queued low-priority ones, a replica added while requests queue and removed once idle.
+ * served before queued low-priority ones, a replica added while requests queue and removed once idle,
+ * requests for two models that do not fit together served in groups with one swap between them.
  */
 
 const cleanups = new Cleanups();
@@ -226,6 +228,81 @@ describe("replicas", () => {
     await waitFor("pair on both nodes", async () => loadedOn(await gw.catalog(), "pair").length === 2);
     expect((await gw.decisions()).filter((d) => d.kind === "replica" && d.model === "pair")).toEqual([
       expect.objectContaining({ message: expect.stringMatching(/: replica 2 of min 2: /) }),
+    ]);
+  });
+});
+
+describe("swap-thrash guard", () => {
+  it("serves what is loaded and its queue before swapping, once per group, counts swaps and logs thrash", async () => {
+    // Each fits the node alone, not both together.
+    const knobs = { memory: 60 * MiB, tokenDelayMs: 5 };
+    const node = await neuron("solo", { a: knobs, b: knobs }, ["a"]);
+    const gw = await gateway({ neurons: [{ name: "solo", url: node.url }] });
+    await waitFor("the gateway to know solo's sequences", () =>
+      gw.running.context.scheduler.snapshot().nodes.some((n) => n.models.some((m) => m.slots === 1)),
+    );
+
+    /**
+     * With `loaded`'s only sequence taken, requests alternate other, loaded, other, … (each queued
+     * before the next is sent); then the sequence frees. Returns the models in the order they finished.
+     */
+    const wave = async (loaded: string, other: string): Promise<string[]> => {
+      const held = await hold(gw, loaded);
+      const finished: string[] = [];
+      const statuses: number[] = [];
+      const sent: Promise<void>[] = [];
+      const waiting = { [loaded]: 0, [other]: 0 };
+      for (let i = 0; i < 6; i++) {
+        for (const model of [other, loaded]) {
+          let answered: string | null = null;
+          sent.push(
+            chat(gw, model).then(async (response) => {
+              answered = `${response.status} ${await response.clone().text()}`;
+              statuses.push(response.status);
+              await response.text();
+              finished.push(model);
+            }),
+          );
+          waiting[model] = (waiting[model] ?? 0) + 1;
+          // Answered at once means refused: nothing can be served while the sequence is held.
+          await waitFor(
+            `${model} request ${i + 1} to wait`,
+            () => answered !== null || queued(gw, model) === waiting[model],
+          );
+          expect({ model, answered }).toEqual({ model, answered: null });
+        }
+      }
+      await held.release();
+      await Promise.all(sent);
+      expect(statuses).toEqual(Array.from({ length: 12 }, () => 200));
+      return finished;
+    };
+
+    const group = (first: string, second: string) => [...Array(6).fill(first), ...Array(6).fill(second)];
+    // 11 alternations, served as two groups: what was loaded (and queued for it) first, then one swap.
+    expect(await wave("a", "b")).toEqual(group("a", "b"));
+    expect(loadedOn(await gw.catalog(), "b")).toEqual(["solo"]);
+    // The same the other way round: a comes back moments after it was evicted, which is thrash.
+    expect(await wave("b", "a")).toEqual(group("b", "a"));
+
+    expect(await gw.metric("cortex_scheduler_swaps_total", { node: "solo" })).toBe(2);
+    const decisions = await gw.decisions();
+    expect(decisions.filter((d) => d.kind === "evict").map((d) => d.model)).toEqual(["a", "b"]);
+    // Each wave's first request for the model not loaded was held for the swap, and said why.
+    expect(decisions.filter((d) => d.kind === "wait").map((d) => d.message)).toEqual([
+      expect.stringMatching(
+        /^b waits for a on solo to be served first \(a: 1 in flight, 0 waiting\); it needs 60 MiB there, 40 MiB free, and loads once it is idle/,
+      ),
+      expect.stringMatching(/^a waits for b on solo to be served first \(b: 1 in flight, 0 waiting\); /),
+    ]);
+    expect(decisions.filter((d) => d.kind === "thrash")).toEqual([
+      expect.objectContaining({
+        model: "a",
+        node: "solo",
+        message: expect.stringMatching(
+          /^swap thrash on solo: a is loaded again \d+ s after it was evicted there; /,
+        ),
+      }),
     ]);
   });
 });

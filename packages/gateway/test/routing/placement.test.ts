@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EvictionStrategy, FleetSnapshot, PlacementRequest } from "../../src/routing/fleet-snapshot.js";
-import { planPlacement } from "../../src/routing/placement.js";
+import { planPlacement, planSwap } from "../../src/routing/placement.js";
 import { fleet, GiB, MiB, minutesAgo, model, node, offered, request, summarize } from "./fleet-fixture.js";
 
 interface Case {
@@ -486,5 +486,56 @@ describe("planPlacement no_fit", () => {
       ]),
     );
     expect(summarize(planPlacement(snapshot, request("x", 1 * GiB), "priority"))).toBe("no_fit");
+  });
+});
+
+describe("planSwap (when planPlacement finds no fit)", () => {
+  it("names the busy models to serve first, the least busy first, and says why", () => {
+    const snapshot = fleet(
+      node("a", 512 * MiB, [
+        offered("x"),
+        model("queued", { inFlight: 1, waiting: 3 }),
+        model("running", { inFlight: 1 }),
+        model("pinned", { pinned: true, inFlight: 1 }),
+      ]),
+    );
+    expect(planSwap(snapshot, request("x", 1 * GiB))).toEqual({
+      node: "a",
+      busy: ["running"],
+      reason:
+        "x waits for running on a to be served first (running: 1 in flight, 0 waiting); it needs 1 GiB there, " +
+        "512 MiB free, and loads once it is idle (serve what is loaded before swapping)",
+    });
+  });
+
+  it("waits for loading and unloading models, and counts a copy of its own being evicted", () => {
+    const snapshot = fleet(
+      node("a", 0, [
+        model("x", { state: "unloading", memoryEstimate: 512 * MiB }),
+        model("incoming", { state: "loading", memoryEstimate: 512 * MiB }),
+      ]),
+    );
+    expect(planSwap(snapshot, request("x", 1 * GiB))).toMatchObject({
+      node: "a",
+      busy: ["incoming"],
+      reason: expect.stringMatching(/^x waits for incoming on a to be served first \(incoming: loading\)/),
+    });
+  });
+
+  it("prefers the node with fewer requests to serve first", () => {
+    const snapshot = fleet(
+      node("a", 0, [offered("x"), model("busy", { inFlight: 4 })]),
+      node("b", 0, [offered("x"), model("busy", { inFlight: 1, queued: 1 })]),
+    );
+    expect(planSwap(snapshot, request("x", 1 * GiB))?.node).toBe("b");
+  });
+
+  it("is null when pinned models, headroom or the node's size leave no room even once all are idle", () => {
+    const pinned = fleet(node("a", 0, [offered("x"), model("pinned", { pinned: true, inFlight: 1 })]));
+    expect(planSwap(pinned, request("x", 1 * GiB))).toBeNull();
+    const small = fleet(node("a", 0, [offered("x"), model("busy", { inFlight: 1 })]));
+    expect(planSwap(small, request("x", 2 * GiB))).toBeNull();
+    expect(planSwap(small, request("x", 1 * GiB, { extraHeadroom: 1 }))).toBeNull();
+    expect(planSwap(small, request("x", 1 * GiB, { allowedNodes: ["b"] }))).toBeNull();
   });
 });

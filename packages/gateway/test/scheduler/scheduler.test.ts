@@ -2,7 +2,7 @@ import { CortexError, type NeuronModel } from "@cortex/core";
 import { describe, expect, it, vi } from "vitest";
 import { Cancellation } from "../../src/cancellation.js";
 import { DecisionLog } from "../../src/scheduler/decision-log.js";
-import { Scheduler, type SchedulerEffects } from "../../src/scheduler/scheduler.js";
+import { Scheduler, type Route, type SchedulerEffects } from "../../src/scheduler/scheduler.js";
 import type { ModelPlacementProfile } from "../../src/runtime/gateway-runtime.js";
 import type { NodeReport } from "../../src/routing/to-node-snapshot.js";
 
@@ -280,7 +280,7 @@ describe("Scheduler", () => {
     expect(decisions.list().at(-1)?.kind).toBe("no_fit");
   });
 
-  it("never evicts a model with requests in flight", async () => {
+  it("never evicts a model with requests in flight: a request for another model waits until they are served", async () => {
     const fleet = fakeFleet([
       {
         name: "a",
@@ -288,12 +288,54 @@ describe("Scheduler", () => {
         models: { busy: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
       },
     ]);
-    const { instance } = scheduler(fleet);
+    const { instance, decisions } = scheduler(fleet);
     const lease = await instance.route("busy", context("r1"));
-    await expect(instance.route("big", context("r2"))).rejects.toMatchObject({ code: "no_capacity" });
+    const big = instance.route("big", context("r2"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(instance.loadWaiters).toBe(1);
+    expect(decisions.list().at(-1)).toMatchObject({
+      kind: "wait",
+      model: "big",
+      node: "a",
+      requestId: "r2",
+      message: expect.stringMatching(
+        /^big waits for busy on a to be served first \(busy: 1 in flight, 0 waiting\)/,
+      ),
+    });
+    // What is loaded is served before the swap, also a request that came after the waiting one.
+    const later = await instance.route("busy", context("r3"));
     lease.release();
-    await instance.route("big", context("r3"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fleet.calls).toEqual([]);
+    later.release();
+    expect((await big).node).toBe("a");
     expect(fleet.calls).toEqual(["unload busy on a", "load big on a"]);
+    // Retried after each finished request, explained once.
+    expect(decisions.list().filter((d) => d.kind === "wait")).toHaveLength(1);
+    // An operator's load does not wait for a swap (big is in flight now): it says at once that it cannot.
+    const operator = instance.load("busy", undefined, "op", new AbortController().signal);
+    await expect(operator).rejects.toMatchObject({ code: "no_capacity" });
+    expect(decisions.list().at(-1)).toMatchObject({ kind: "no_fit", model: "busy" });
+    expect(fleet.calls).toHaveLength(2);
+  });
+
+  it("bounds the wait for a swap, and says what it waited for", async () => {
+    const fleet = fakeFleet([
+      {
+        name: "a",
+        total: 100 * MiB,
+        models: { busy: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
+      },
+    ]);
+    const { instance } = scheduler(fleet, { loadTimeoutMs: 50 });
+    const lease = await instance.route("busy", context("r1"));
+    await expect(instance.route("big", context("r2"))).rejects.toMatchObject({
+      code: "no_capacity",
+      message: expect.stringMatching(/^no swap within 0 s: big waits for busy on a to be served first/),
+    });
+    expect(instance.loadWaiters).toBe(0);
+    lease.release();
+    expect(fleet.calls).toEqual([]);
   });
 
   it("counts the memory of its own loads in flight: no second model is planned into it (found by the soak)", async () => {
@@ -309,9 +351,13 @@ describe("Scheduler", () => {
     const second = instance.route("y", context("r2")).catch((error: unknown) => error);
     await new Promise((resolve) => setImmediate(resolve));
     release();
-    expect((await first).node).toBe("a");
-    expect(await second).toMatchObject({ code: "no_capacity" });
+    const lease = await first;
+    expect(lease.node).toBe("a");
+    // y waited for x's load and then for x's request, instead of being planned into x's memory.
     expect(fleet.calls).toEqual(["load x on a"]);
+    lease.release();
+    expect(((await second) as Route).node).toBe("a");
+    expect(fleet.calls).toEqual(["load x on a", "unload x on a", "load y on a"]);
   });
 
   it("routes nothing to a model while it is being evicted (found by the soak)", async () => {
@@ -324,15 +370,25 @@ describe("Scheduler", () => {
         models: { old: { memory: 60 * MiB, loaded: true, lastUsed: 1 }, big: { memory: 60 * MiB } },
       },
     ]);
-    const { instance } = scheduler(fleet);
+    const { instance, decisions } = scheduler(fleet);
     const release = fleet.holdUnloads();
     const loadingBig = instance.route("big", context("r1"));
     await new Promise((resolve) => setImmediate(resolve));
     expect(fleet.calls).toEqual(["unload old on a"]);
-    await expect(instance.route("old", context("r2"))).rejects.toMatchObject({ code: "no_capacity" });
+    // Not routed to the copy going away: it waits to swap old back in once big's request is served.
+    const old = instance.route("old", context("r2"));
+    await new Promise((resolve) => setImmediate(resolve));
     release();
-    expect((await loadingBig).node).toBe("a");
+    const big = await loadingBig;
+    expect(big.node).toBe("a");
     expect(fleet.calls).toEqual(["unload old on a", "load big on a"]);
+    big.release();
+    expect((await old).node).toBe("a");
+    expect(fleet.calls).toEqual(["unload old on a", "load big on a", "unload big on a", "load old on a"]);
+    // old came back right after its eviction: swap thrash, logged as such.
+    expect(decisions.list().filter((d) => d.kind === "thrash")).toEqual([
+      expect.objectContaining({ model: "old", node: "a", requestId: "r2" }),
+    ]);
   });
 
   it("bounds the queue of requests waiting for one cold load", async () => {
