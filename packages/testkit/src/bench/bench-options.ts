@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_FLEET_BENCH, type FleetBenchOptions } from "./fleet-bench.js";
 
 /** `fleet` runs alone (not part of `all`): it needs several neurons and gateways of its own. */
 export type BenchSuite = "neuron" | "gateway" | "kv" | "all" | "fleet";
@@ -62,6 +63,7 @@ export interface BenchOptions {
   neuron: NeuronBenchOptions;
   gateway: GatewayBenchOptions;
   kv: KvBenchOptions;
+  fleet: FleetBenchOptions;
   /** Hard wall-clock budget for the whole run; later phases are skipped and the report says so. */
   maxMs: number;
   /** Where results go, relative to the repo root unless absolute. */
@@ -87,6 +89,7 @@ export const BENCH_USAGE = `usage: node scripts/bench.js [neuron|gateway|kv|all|
   --turns N            kv bench: turns per session (default 3)
   --prefix-tokens N    kv bench: tokens of each session's own prefix (default 2000)
   --prefill-tokens N   kv bench: tokens of the cold prefill per thread mode (default 4000)
+  --sequences N        fleet bench: sequences per neuron (default 2, the neuron's default parallel)
   --wait-quiet S       before each suite, wait up to S s for a quiet CPU (PSI avg10 <= 20%; default 60, 0 = off)
   --max-minutes M      hard budget for the whole run (default 20)
   --out DIR            results folder (default bench-results)`;
@@ -112,6 +115,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       turns: { type: "string" },
       "prefix-tokens": { type: "string" },
       "prefill-tokens": { type: "string" },
+      sequences: { type: "string" },
       "max-minutes": { type: "string" },
       "wait-quiet": { type: "string" },
       out: { type: "string" },
@@ -153,6 +157,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       prefillTokens: count("--prefill-tokens", values["prefill-tokens"] ?? "4000", 1000, 100_000),
       decodeTokens: 64,
       threadRounds: 3,
+    },
+    fleet: {
+      ...DEFAULT_FLEET_BENCH,
+      sequencesPerNode: count(
+        "--sequences",
+        values.sequences ?? String(DEFAULT_FLEET_BENCH.sequencesPerNode),
+        1,
+        64,
+      ),
     },
     maxMs: seconds("--max-minutes", values["max-minutes"] ?? "20") * 60,
     outDir: values.out ?? "bench-results",

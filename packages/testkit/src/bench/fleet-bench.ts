@@ -32,6 +32,8 @@ export interface FleetBenchOptions {
   /** The gateway's poll interval (ms): upkeep and replicas act at this pace. */
   pollMs: number;
   replicaAfterMs: number;
+  /** Sequences per node (`parallel`): 2 is the neuron's default. */
+  sequencesPerNode: number;
 }
 
 export const DEFAULT_FLEET_BENCH: FleetBenchOptions = {
@@ -43,6 +45,7 @@ export const DEFAULT_FLEET_BENCH: FleetBenchOptions = {
   burstTokens: 60,
   pollMs: 500,
   replicaAfterMs: 1000,
+  sequencesPerNode: 2,
 };
 
 /** The fake engine's timings (per neuron, per model): GPU-like prefill, decode and KV-tier restore. */
@@ -54,7 +57,6 @@ export const FLEET_TIMINGS = {
 } as const;
 
 const NODES = ["n1", "n2", "n3"] as const;
-const SEQUENCES_PER_NODE = 2;
 
 export type TurnSample = { session: number; turn: number } & Omit<ChatResult, "text">;
 
@@ -119,7 +121,7 @@ async function runPolicy(
     kvTierEntries: reference ? 100_000 : FLEET_TIMINGS.kvTierEntries,
   };
   const burst = { memory: 4_000_000, tokenDelayMs: FLEET_TIMINGS.tokenDelayMs };
-  const parallel = reference ? options.sessions : SEQUENCES_PER_NODE;
+  const parallel = reference ? options.sessions : options.sequencesPerNode;
   const neurons: FakeEngineNeuron[] = [];
   let gateway: (SpawnedProcess & { cleanup: () => Promise<void> }) | undefined;
   try {
@@ -394,7 +396,7 @@ export function formatFleetReport(summary: FleetSummary, options: FleetBenchOpti
     "",
     `${options.sessions} sessions × ${options.turns} turns, ~${options.prefixTokens}-token prefixes, ` +
       `${options.maxTokens} tokens per turn; burst: ${options.burstRequests} × ${options.burstTokens} tokens on a ` +
-      `second model; 3 fake-engine neurons × ${SEQUENCES_PER_NODE} sequences, prefill ` +
+      `second model; 3 fake-engine neurons × ${options.sequencesPerNode} sequences, prefill ` +
       `${FLEET_TIMINGS.prefillMsPerToken} ms/token, restore ${FLEET_TIMINGS.restoreMsPerToken} ms/token, decode ` +
       `${FLEET_TIMINGS.tokenDelayMs} ms/token, KV tier ${FLEET_TIMINGS.kvTierEntries} states per node; poll ` +
       `${options.pollMs} ms, replica_after ${options.replicaAfterMs} ms.`,

@@ -4,7 +4,7 @@ import { repoRoot } from "../repo-root.js";
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from "./bench-options.js";
 import { pressureBetween, readCpuPressure, waitForQuietCpu, type CpuPressure } from "./cpu-pressure.js";
 import { Deadline } from "./deadline.js";
-import { DEFAULT_FLEET_BENCH, formatFleetReport, runFleetBench, summarizeFleetBench } from "./fleet-bench.js";
+import { formatFleetReport, runFleetBench, summarizeFleetBench } from "./fleet-bench.js";
 import { runGatewayBench } from "./gateway-bench.js";
 import { runKvBench } from "./kv-bench.js";
 import { formatKvReport, summarizeKvBench } from "./kv-report.js";
@@ -112,11 +112,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options.suite === "fleet") {
     missed ||= await runSuite("fleet", "fleet routing policies", async () => {
-      const runs = await runFleetBench(DEFAULT_FLEET_BENCH, log);
+      const runs = await runFleetBench(options.fleet, log);
       const summary = summarizeFleetBench(runs);
       return {
-        json: { options: DEFAULT_FLEET_BENCH, summary, runs },
-        markdown: (header) => formatFleetReport(summary, DEFAULT_FLEET_BENCH, header),
+        json: { options: options.fleet, summary, runs },
+        markdown: (header) => formatFleetReport(summary, options.fleet, header),
         missed: Object.values(summary.targets).includes(false),
       };
     });
