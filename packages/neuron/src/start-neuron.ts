@@ -37,6 +37,8 @@ export interface StartNeuronOptions {
   engine?: Engine;
   testHooks?: boolean;
   forceToolCallDefault?: string;
+  /** Test-only, honoured with `testHooks`: every chat generation opens a thought segment. */
+  forceThoughtDefault?: boolean;
   /** How long shutdown waits for in-flight requests before aborting them. */
   shutdownGraceMs?: number;
   /** Pulls from Hugging Face: the hub defaults to HF_ENDPOINT / HF_TOKEN; tests inject free space. */
@@ -196,6 +198,7 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     authToken: config.authToken,
     testHooks: options.testHooks === true,
     forceToolCallDefault: options.forceToolCallDefault,
+    forceThoughtDefault: options.testHooks === true && options.forceThoughtDefault === true,
     onLifecycleRequest: options.onLifecycleRequest,
   };
   const app = buildNeuronApp(context, {

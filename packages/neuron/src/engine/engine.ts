@@ -76,6 +76,11 @@ export interface GenerateOptions {
    * chat wrapper's function-call prefix. Random weights never call tools on their own.
    */
   forceToolCall?: string;
+  /**
+   * Test-only: open a thought segment by steering the first tokens into the chat wrapper's thought prefix
+   * (`<think>` for Qwen3), unless a tool call is forced. Random weights never reason on their own.
+   */
+  forceThought?: boolean;
 }
 
 export interface ChatResult {

@@ -14,10 +14,15 @@ export interface NeuronContext {
   now: () => number;
   newId: (prefix: string) => string;
   authToken: string | undefined;
-  /** Test-only: honour `x-cortex-force-tool-call` (random weights never call tools by themselves). */
+  /**
+   * Test-only: honour `x-cortex-force-tool-call` and `x-cortex-force-thought` (random weights never call
+   * tools or reason by themselves).
+   */
   testHooks: boolean;
   /** Test-only: force a tool call whenever a request with tools ends with a user turn. */
   forceToolCallDefault: string | undefined;
+  /** Test-only (with testHooks): every chat generation opens a thought segment. */
+  forceThoughtDefault: boolean;
   /** Called for every load or unload request, before it is served (an embedder's counters). */
   onLifecycleRequest: ((action: "load" | "unload", model: string) => void) | undefined;
 }

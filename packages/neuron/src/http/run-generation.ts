@@ -18,6 +18,7 @@ export interface GenerationSpec {
   endpoint: "chat" | "completions";
   stream: boolean;
   forceToolCall?: string;
+  forceThought?: boolean;
   generate: (model: EngineModel, options: GenerateOptions) => Promise<ChatResult>;
   /** Wire objects for one canonical event (streaming). */
   encodeEvent: (event: ChatStreamEvent) => unknown[];
@@ -67,6 +68,7 @@ export async function runGeneration(
       result = await spec.generate(lease.model, {
         signal: lease.signal,
         ...(spec.forceToolCall === undefined ? {} : { forceToolCall: spec.forceToolCall }),
+        ...(spec.forceThought === true ? { forceThought: true } : {}),
         onStarted: (promptUsage) => {
           if (!sse) return;
           // A comment line opens the stream (headers out) before the first token of a long prompt, then

@@ -280,6 +280,31 @@ describe("chat completions with the official openai client", () => {
     ]);
   });
 
+  it("returns a thought as reasoning_content whole, the same text it streams (forced thought)", async () => {
+    const body = { model: "qwen3", messages: hello, max_tokens: 24 };
+    const headers = { "x-cortex-force-thought": "1" };
+    const response = await neuron.post("/v1/chat/completions", body, headers);
+    const whole = (await response.json()) as {
+      choices: { message: { content: string | null; reasoning_content?: string } }[];
+    };
+    const message = whole.choices[0]?.message;
+
+    const stream = await neuron.post("/v1/chat/completions", { ...body, stream: true }, headers);
+    let reasoning = "";
+    let text = "";
+    for (const sse of await collectSse(stream.body)) {
+      if (sse.data === "[DONE]") continue;
+      const chunk = JSON.parse(sse.data) as {
+        choices: { delta: { content?: string | null; reasoning_content?: string } }[];
+      };
+      reasoning += chunk.choices[0]?.delta.reasoning_content ?? "";
+      text += chunk.choices[0]?.delta.content ?? "";
+    }
+    expect(reasoning).not.toBe("");
+    expect(message?.reasoning_content).toBe(reasoning);
+    expect(message?.content ?? "").toBe(text);
+  });
+
   it("opens a stream with the prompt's usage when include_prompt_usage asks for it (neuron protocol)", async () => {
     const body = { model: "llama", messages: hello, max_tokens: 3, stream: true };
     const chunks = async (streamOptions: object) =>

@@ -170,6 +170,30 @@ describe("FakeEngine", () => {
       expect(textOf(events)).toBe("alpha beta");
     });
 
+    it("a forced thought streams reasoning first and returns the same reasoning whole, like the real engine", async () => {
+      const { model } = await loaded({ text: "alpha beta" });
+      const { events, options } = collect();
+      const result = await model.chat(chatRequest(), { ...options, forceThought: true });
+      const streamed = events.map((event) => (event.type === "reasoning-delta" ? event.text : "")).join("");
+      expect(streamed).toBe("Let me think this through.");
+      expect(events[0]?.type).toBe("reasoning-delta");
+      expect(result).toMatchObject({
+        reasoning: streamed,
+        text: "alpha beta",
+        finishReason: { unified: "stop" },
+      });
+      expect(textOf(events)).toBe("alpha beta");
+      expect(result.usage.completionTokens).toBe(7);
+
+      // The thought counts against max tokens; without the hook there is none.
+      const cut = await model.chat(chatRequest({ maxTokens: 3 }), {
+        ...collect().options,
+        forceThought: true,
+      });
+      expect(cut).toMatchObject({ reasoning: "Let me think", text: "", finishReason: { unified: "length" } });
+      expect((await model.chat(chatRequest(), collect().options)).reasoning).toBeUndefined();
+    });
+
     it("forces a call of the named tool and streams its arguments", async () => {
       const { model } = await loaded();
       const tools = [

@@ -98,6 +98,7 @@ function extraHeaders(): fc.Arbitrary<Record<string, string>> {
         "accept-encoding": fc.constantFrom("gzip", "br", "identity;q=0"),
         "content-encoding": fc.constantFrom("gzip", "deflate", "identity"),
         "x-cortex-force-tool-call": fc.constantFrom("get_weather", ""),
+        "x-cortex-force-thought": fc.constantFrom("1", ""),
       },
       { requiredKeys: [] },
     )

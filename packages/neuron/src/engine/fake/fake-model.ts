@@ -55,6 +55,8 @@ const RETRY_AFTER_SECONDS = 1;
 
 /** What the real engine gives max_tokens when a request does not say; small so fake tests stay fast. */
 const DEFAULT_MAX_TOKENS = 16;
+/** What a forced thought says, one token per word, before the reply (the real engine's `<think>` hook). */
+const FAKE_THOUGHT = "Let me think this through.";
 /** The forced call's arguments, streamed in two deltas like a grammar-driven call. */
 const TOOL_ARGUMENT_DELTAS = ['{"arg":', '"x"}'];
 
@@ -139,11 +141,16 @@ export class FakeModel implements EngineModel {
   async chat(request: CanonicalChatRequest, options: GenerateOptions): Promise<ChatResult> {
     const tool = this.#forcedTool(request, options.forceToolCall);
     const chain = prefixFingerprints(request);
+    // Like the real engine: a forced call wins over a forced thought.
+    const reply: Reply =
+      tool === undefined
+        ? { type: "text", thought: options.forceThought === true }
+        : { type: "tool", name: tool };
     return this.#generate(
       () => this.#promptTokens(request),
       request.maxTokens,
       request.stop,
-      tool,
+      reply,
       options,
       chain,
     );
@@ -154,7 +161,7 @@ export class FakeModel implements EngineModel {
       () => this.tokenize(request.prompt),
       request.maxTokens,
       request.stop,
-      undefined,
+      { type: "text", thought: false },
       options,
     );
   }
@@ -193,7 +200,7 @@ export class FakeModel implements EngineModel {
     tokenize: () => number[],
     maxTokens: number | undefined,
     stop: readonly string[],
-    tool: string | undefined,
+    reply: Reply,
     options: GenerateOptions,
     chain: readonly string[] = [],
   ): Promise<ChatResult> {
@@ -213,7 +220,7 @@ export class FakeModel implements EngineModel {
     const signal = AbortSignal.any([options.signal, this.#disposal.signal]);
     const progress = { knobs, dropped: false };
     try {
-      return await this.#generateOnSequence(prompt, chain, maxTokens, stop, tool, options, signal, progress);
+      return await this.#generateOnSequence(prompt, chain, maxTokens, stop, reply, options, signal, progress);
     } catch (error) {
       // The caller went away or a forced unload aborted it (not a connection the knobs dropped).
       if (options.signal.aborted && !progress.dropped) this.#events.aborted();
@@ -226,7 +233,7 @@ export class FakeModel implements EngineModel {
     chain: readonly string[],
     maxTokens: number | undefined,
     stop: readonly string[],
-    tool: string | undefined,
+    reply: Reply,
     options: GenerateOptions,
     signal: AbortSignal,
     progress: Progress,
@@ -242,12 +249,13 @@ export class FakeModel implements EngineModel {
       await this.#cache.prefill(prompt.length - reused, signal);
       const limit = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - prompt.length);
       const output =
-        tool === undefined
-          ? await this.#text(limit, stop, signal, options.onEvent, progress)
-          : await this.#toolCall(tool, signal, options.onEvent, progress);
+        reply.type === "text"
+          ? await this.#text(limit, stop, reply.thought, signal, options.onEvent, progress)
+          : await this.#toolCall(reply.name, signal, options.onEvent, progress);
       lease.sequence.tokens = [...prompt, ...fakeTokenIds(output.text)];
       return {
         text: output.text,
+        ...(output.reasoning === undefined ? {} : { reasoning: output.reasoning }),
         toolCalls: output.toolCalls,
         finishReason: output.finishReason,
         ...(output.stopSequence === undefined ? {} : { stopSequence: output.stopSequence }),
@@ -262,23 +270,37 @@ export class FakeModel implements EngineModel {
   async #text(
     limit: number,
     stop: readonly string[],
+    thought: boolean,
     signal: AbortSignal,
     onEvent: (event: ContentDelta) => void,
     progress: Progress,
   ): Promise<Output> {
+    let tokens = 0;
+    // The thought comes first and counts against max tokens, as a real model's reasoning does.
+    let reasoning: string | undefined;
+    for (const word of thought ? fakeWords(FAKE_THOUGHT) : []) {
+      if (tokens >= limit) break;
+      await this.#nextToken(tokens, signal, progress);
+      const delta = tokens === 0 ? word : ` ${word}`;
+      tokens++;
+      reasoning = (reasoning ?? "") + delta;
+      onEvent({ type: "reasoning-delta", text: delta });
+    }
+    const withReasoning = reasoning === undefined ? {} : { reasoning };
     const { text } = progress.knobs;
     const words = text === null ? null : fakeWords(text);
     const filter = new StopSequenceFilter(stop, (text) => onEvent({ type: "text-delta", text }));
-    let tokens = 0;
+    let said = 0;
     while (tokens < limit) {
-      const word = words ? words[tokens] : `tok${tokens}`;
+      const word = words ? words[said] : `tok${said}`;
       if (word === undefined) break;
       await this.#nextToken(tokens, signal, progress);
       tokens++;
-      const stopSequence = filter.push(tokens === 1 ? word : ` ${word}`);
+      const stopSequence = filter.push(said++ === 0 ? word : ` ${word}`);
       if (stopSequence !== undefined) {
         return {
           text: filter.text,
+          ...withReasoning,
           toolCalls: [],
           tokens,
           ...finish("stop_sequence", "customStopTrigger"),
@@ -287,9 +309,10 @@ export class FakeModel implements EngineModel {
       }
     }
     filter.flush();
-    const exhausted = words !== null && tokens >= words.length;
+    const exhausted = words !== null && said >= words.length;
     return {
       text: filter.text,
+      ...withReasoning,
       toolCalls: [],
       tokens,
       ...(exhausted ? finish("stop", "eogToken") : finish("length", "maxTokens")),
@@ -368,8 +391,12 @@ function noCapacity(): CortexError {
   });
 }
 
+/** What a generation produces: plain text (after a forced thought, or not) or a forced tool call. */
+type Reply = { type: "text"; thought: boolean } | { type: "tool"; name: string };
+
 interface Output {
   text: string;
+  reasoning?: string;
   toolCalls: ToolCall[];
   tokens: number;
   finishReason: FinishReason;

@@ -34,6 +34,7 @@ import { SequencePool, type SequenceLease } from "../sequence-pool.js";
 import { DecodeGate } from "./decode-gate.js";
 import { GrammarCache } from "./grammar-cache.js";
 import { PhaseThreads, type PhaseThreadCounts, type PhaseThreadStats } from "./phase-threads.js";
+import { PrefixForcing } from "./prefix-forcing.js";
 import {
   PrefixReuse,
   type PreparedSequence,
@@ -42,7 +43,6 @@ import {
 } from "./prefix-reuse.js";
 import { toChatHistory } from "./to-chat-history.js";
 import { toGbnfSchema } from "./to-gbnf-schema.js";
-import { ToolCallForcing } from "./tool-call-forcing.js";
 import { ToolCallStreamer } from "./tool-call-streamer.js";
 
 export interface LlamaCppModelParts {
@@ -132,7 +132,11 @@ export class LlamaCppModel implements EngineModel {
     const prompt = this.#renderPrompt(history, functions);
     const maxTokens = this.#maxTokensFor(prompt.length, request.maxTokens);
     const forcing =
-      functions && forcedTool ? ToolCallForcing.create(this.#model, this.#wrapper, forcedTool) : null;
+      functions && forcedTool
+        ? PrefixForcing.toolCall(this.#model, this.#wrapper, forcedTool)
+        : options.forceThought === true && grammar === undefined
+          ? PrefixForcing.thought(this.#model, this.#wrapper)
+          : null;
 
     const chain = prefixFingerprints(request);
     const lease = await this.#acquire(prompt, options.signal, { chain, promptTokens: prompt.length });
@@ -146,6 +150,9 @@ export class LlamaCppModel implements EngineModel {
     options.onStarted?.(promptUsage(prompt, lease));
     const streamer = new ToolCallStreamer(options.onEvent, () => newId("call_"));
     let completionTokens = 0;
+    // LlamaChat's `response` is the text alone; thoughts exist only as chunks (and in `fullResponse`).
+    // Collected from the same chunks the stream sends, so both answers carry the same reasoning.
+    let reasoning = "";
     const generationStarted = performance.now();
     try {
       const common = {
@@ -163,8 +170,10 @@ export class LlamaCppModel implements EngineModel {
         onResponseChunk: (chunk: LlamaChatResponseChunk) => {
           if (chunk.text === "") return;
           if (chunk.type === undefined) options.onEvent({ type: "text-delta", text: chunk.text });
-          else if (chunk.segmentType === "thought")
+          else if (chunk.segmentType === "thought") {
+            reasoning += chunk.text;
             options.onEvent({ type: "reasoning-delta", text: chunk.text });
+          }
         },
       };
       // functions and grammar exclude each other in node-llama-cpp's types (and in its behaviour).
@@ -181,6 +190,7 @@ export class LlamaCppModel implements EngineModel {
       const stop = mapStop(stopped, toolCalls);
       return {
         text: grammar ? result.response.trimEnd() : result.response,
+        ...(reasoning === "" ? {} : { reasoning }),
         toolCalls,
         ...stop,
         usage: {

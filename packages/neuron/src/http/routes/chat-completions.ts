@@ -29,6 +29,7 @@ export async function chatCompletions(
     endpoint: "chat",
     stream: chat.stream,
     ...(forceToolCall === undefined ? {} : { forceToolCall }),
+    ...(forcedThought(ctx, request) ? { forceThought: true } : {}),
     start: { type: "start", id, model: chat.model, created },
     generate: (model, options) => model.chat(chat, options),
     encodeEvent: (event) => encoder.encode(event),
@@ -58,4 +59,10 @@ function forcedToolCall(
   // Only on a fresh user turn, so a client that runs the tool and sends the result gets an answer.
   const last = chat.messages.at(-1);
   return last?.role === "user" ? ctx.forceToolCallDefault : undefined;
+}
+
+/** Test-only: random weights never think, so a test asks for a thought segment to see reasoning carried. */
+function forcedThought(ctx: NeuronContext, request: FastifyRequest): boolean {
+  if (!ctx.testHooks) return false;
+  return request.headers["x-cortex-force-thought"] === "1" || ctx.forceThoughtDefault;
 }
