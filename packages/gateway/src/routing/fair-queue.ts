@@ -70,9 +70,12 @@ export class FairQueue<T> {
     return displaced ? { queued: true, entry, displaced } : { queued: true, entry };
   }
 
-  /** Every entry in service order: classes high to low, then by tag. */
-  *inServiceOrder(): Generator<QueueEntry<T>> {
-    for (const queue of this.#classes) yield* [...queue.entries];
+  /** Every entry in service order: classes high to low, then by tag (a copy: safe to serve from). */
+  inServiceOrder(): QueueEntry<T>[] {
+    // A plain copy, not a generator: this runs on every request that ends while others wait.
+    const all: QueueEntry<T>[] = [];
+    for (const queue of this.#classes) for (const entry of queue.entries) all.push(entry);
+    return all;
   }
 
   /** The entry that would be served last. */

@@ -39,6 +39,8 @@ export interface WaitingStats {
 export class WaitingRoom {
   readonly #queues = new Map<string, FairQueue<Waiter>>();
   readonly #cleanups = new Map<Waiter, () => void>();
+  /** Per model: waiters that may not use some node (failover), the only ones routing must look at one by one. */
+  readonly #excluding = new Map<string, number>();
 
   /**
    * Queues `waiter`, or throws `queue_full` when `limit` wait already and it would be served last. A
@@ -63,6 +65,7 @@ export class WaitingRoom {
         { retryAfter: 5 },
       );
     }
+    if (excludes(waiter)) this.#excluding.set(waiter.modelId, this.excluding(waiter.modelId) + 1);
     if (pushed.displaced) {
       const displaced = pushed.displaced.item;
       this.#drop(pushed.displaced, false);
@@ -94,7 +97,7 @@ export class WaitingRoom {
   /** Waiting entries of one model in service order (a copy: the caller may serve some while iterating). */
   entries(modelId: string): QueueEntry<Waiter>[] {
     const queue = this.#queues.get(modelId);
-    return queue ? [...queue.inServiceOrder()] : [];
+    return queue ? queue.inServiceOrder() : [];
   }
 
   /** Takes a waiter out to serve it (the caller settles it). */
@@ -105,6 +108,11 @@ export class WaitingRoom {
   /** Takes a waiter out because it failed (the caller settles it). */
   remove(entry: QueueEntry<Waiter>): void {
     this.#drop(entry, false);
+  }
+
+  /** Waiting requests of `modelId` that already failed on some node and may not go there again. */
+  excluding(modelId: string): number {
+    return this.#excluding.get(modelId) ?? 0;
   }
 
   size(modelId: string): number {
@@ -128,9 +136,22 @@ export class WaitingRoom {
     if (!queue) return;
     if (served) queue.serve(entry);
     else queue.remove(entry);
-    this.#cleanups.get(entry.item)?.();
-    this.#cleanups.delete(entry.item);
+    const cleanup = this.#cleanups.get(entry.item);
+    // Dropped once: a second drop (served after its deadline fired, say) changes nothing.
+    if (cleanup !== undefined) {
+      cleanup();
+      this.#cleanups.delete(entry.item);
+      if (excludes(entry.item)) {
+        const left = this.excluding(entry.item.modelId) - 1;
+        if (left > 0) this.#excluding.set(entry.item.modelId, left);
+        else this.#excluding.delete(entry.item.modelId);
+      }
+    }
     // An empty queue goes: the map holds only models someone waits for.
     if (queue.size === 0) this.#queues.delete(entry.item.modelId);
   }
+}
+
+function excludes(waiter: Waiter): boolean {
+  return waiter.exclude !== undefined && waiter.exclude.size > 0;
 }

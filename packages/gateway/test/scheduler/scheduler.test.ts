@@ -433,6 +433,29 @@ describe("Scheduler", () => {
     served.release();
   });
 
+  it("starts a cold load elsewhere for a request that failed on the only loaded copy, while that copy is full", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+      { name: "b", total: 100 * MiB, models: { m: { memory: 10 * MiB } } },
+    ]);
+    const reports = () =>
+      fleet.reports().map((report) => ({
+        ...report,
+        models: report.models.map((model) => ({ ...model, sequences: 1 })),
+      }));
+    const { instance } = scheduler(fleet, { reports });
+    const first = await instance.route("m", context("r1"));
+    const queued = instance.route("m", context("r2"));
+    const retried = instance.route("m", { ...context("r3"), exclude: new Set(["a"]) });
+    // The retried request cannot use a, whose one sequence is taken: its cold load on b starts now.
+    await vi.waitFor(() => expect(fleet.calls).toEqual(["load m on b"]));
+    first.release();
+    const [queuedRoute, retriedRoute] = await Promise.all([queued, retried]);
+    expect(retriedRoute.node).toBe("b");
+    queuedRoute.release();
+    retriedRoute.release();
+  });
+
   it("bounds the wait for a load that does not finish", async () => {
     const fleet = fakeFleet([{ name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB } } }]);
     const { instance } = scheduler(fleet, { loadTimeoutMs: 50 });
