@@ -9,9 +9,11 @@ import { readResponsesStream, terminalOf } from "./responses-events.js";
 /**
  * The official `openai` SDK's `client.responses.*` (and raw fetch where the SDK hides the wire) against a
  * real gateway in front of real neurons: "qwen3-ends" ends its replies, "llama" always runs to the token
- * limit, and "qwen3-tools" lives on a neuron started with CORTEX_TEST_FORCE_TOOL_CALL=*, so every fresh
- * user turn with tools gets a real, schema-valid call. Every stream read raw is checked against the
- * Responses event grammar (validateResponsesEvents).
+ * limit, "qwen3-tools" lives on a neuron started with CORTEX_TEST_FORCE_TOOL_CALL=*, so every fresh
+ * user turn with tools gets a real, schema-valid call, and "qwen3-thinks" on one started with
+ * CORTEX_TEST_FORCE_THOUGHT=1, so every reply opens with a real thought segment (random weights never
+ * think by themselves). Every stream read raw is checked against the Responses event grammar
+ * (validateResponsesEvents).
  */
 let stack: TestStack;
 let client: OpenAI;
@@ -21,6 +23,7 @@ beforeAll(async () => {
     neurons: [
       { name: "main", models: { "qwen3-ends": ENDS, llama: RUNS_ON } },
       { name: "tools", models: { "qwen3-tools": ENDS }, env: { CORTEX_TEST_FORCE_TOOL_CALL: "*" } },
+      { name: "thinks", models: { "qwen3-thinks": ENDS }, env: { CORTEX_TEST_FORCE_THOUGHT: "1" } },
     ],
   });
   client = stack.openai();
@@ -138,19 +141,60 @@ describe("responses.stream", () => {
     expect(terminal.response.usage?.output_tokens).toBe(8);
   });
 
-  it("reasoning goes out as reasoning_text, or as the summary when one is asked for", async () => {
-    for (const summary of [undefined, "auto"]) {
-      const events = await rawStream({
-        model: "qwen3-ends",
+  it("reasoning goes out as reasoning_text, or as the one summary_text when a summary is asked for", async () => {
+    const thoughts: string[] = [];
+    for (const reasoning of [{ effort: "low" }, { summary: "auto" }] as const) {
+      const summary = "summary" in reasoning;
+      const body = {
+        model: "qwen3-thinks",
         input: "Think about the weather.",
-        reasoning: summary ? { summary } : { effort: "low" },
+        reasoning,
+        max_output_tokens: 24,
+      };
+      // The item a thought `text` must become: nothing here summarises, so a summary is the thought itself.
+      const item = (text: string): Record<string, unknown> =>
+        summary
+          ? { type: "reasoning", summary: [{ type: "summary_text", text }] }
+          : { type: "reasoning", summary: [], content: [{ type: "reasoning_text", text }] };
+
+      const whole = await client.responses.create(body);
+      expect(whole.reasoning).toMatchObject(reasoning);
+      const [first, ...rest] = whole.output;
+      if (first?.type !== "reasoning") throw new Error(`the output opens with ${String(first?.type)}`);
+      const thought = summary ? first.summary[0]?.text : first.content?.[0]?.text;
+      expect(thought?.trim()).toBeTruthy();
+      expect(first).toMatchObject(item(thought ?? ""));
+      expect("content" in first).toBe(!summary);
+      expect(rest.some((other) => other.type === "reasoning")).toBe(false);
+      thoughts.push(thought ?? "");
+
+      // Streamed through the SDK: the deltas of the right kind only, adding up to the same thought.
+      const stream = client.responses.stream(body);
+      const deltas = { reasoning_text: "", summary_text: "" };
+      const done: unknown[] = [];
+      for await (const event of stream) {
+        if (event.type === "response.reasoning_text.delta") deltas.reasoning_text += event.delta;
+        if (event.type === "response.reasoning_summary_text.delta") deltas.summary_text += event.delta;
+        if (event.type === "response.output_item.done" && event.item.type === "reasoning")
+          done.push(event.item);
+      }
+      expect(deltas).toEqual(
+        summary
+          ? { reasoning_text: "", summary_text: thought }
+          : { reasoning_text: thought, summary_text: "" },
+      );
+      expect(done).toEqual([expect.objectContaining(item(thought ?? ""))]);
+      expect((await stream.finalResponse()).output[0]).toMatchObject({
+        type: "reasoning",
+        id: (done[0] as { id: string }).id,
       });
-      const items = terminalOf(events).response.output;
-      const reasoning = items.find((item) => item.type === "reasoning");
-      if (!reasoning) continue; // a random-weight model may skip thinking; the grammar was checked above
-      if (summary) expect(reasoning.summary.length).toBe(1);
-      else expect(reasoning.content?.length).toBe(1);
+
+      // Raw, the stream follows the grammar and ends with the same item.
+      const events = await rawStream(body);
+      expect(terminalOf(events).response.output[0]).toMatchObject(item(thought ?? ""));
     }
+    // Asked for a summary, the client gets the very reasoning it would have got as reasoning_text.
+    expect(thoughts[1]).toBe(thoughts[0]);
   });
 });
 
