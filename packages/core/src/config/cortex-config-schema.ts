@@ -145,6 +145,7 @@ const schedulerSchema = configTable({
   idle_unload: duration({ min: 0 }).prefault("0"),
   replica_after: duration({ min: 1 }).prefault("2s"),
   replica_idle: duration({ min: 1 }).prefault("5m"),
+  swap_quantum: duration({ min: 1 }).prefault("30s"),
 }).transform((table) => ({
   /** Requests that may wait for one model (for a free sequence or its cold load). */
   queueLimit: table.queue_limit,
@@ -157,6 +158,11 @@ const schedulerSchema = configTable({
   replicaAfter: table.replica_after,
   /** A replica beyond a model's `min` unused this long (ms) is unloaded. */
   replicaIdle: table.replica_idle,
+  /**
+   * Milliseconds a model may wait for busy models to be served before it gets its turn: the copies it
+   * waits for then get no new requests until the swap (time-slicing, swap-thrash guard).
+   */
+  swapQuantum: table.swap_quantum,
 }));
 
 /** The Responses API's stored responses (`store` not false): `previous_response_id`, `GET /v1/responses/{id}`. */

@@ -37,6 +37,7 @@ describe("cortex.toml", () => {
         idleUnload: 0,
         replicaAfter: 2000,
         replicaIdle: 300_000,
+        swapQuantum: 30_000,
       },
       responses: { storeSize: 64 * 1024 * 1024, storeMaxAge: 24 * 3600_000 },
       neurons: [],
@@ -80,6 +81,7 @@ describe("cortex.toml", () => {
       idle_unload = "30m"
       replica_after = "500ms"
       replica_idle = "1m"
+      swap_quantum = "10s"
     `);
     expect(config.gateway.apiKeys).toEqual(["a", "b", "c"]);
     expect(config.gateway.clients).toEqual([
@@ -92,6 +94,7 @@ describe("cortex.toml", () => {
       idleUnload: 1_800_000,
       replicaAfter: 500,
       replicaIdle: 60_000,
+      swapQuantum: 10_000,
     });
   });
 

@@ -52,6 +52,7 @@ describe("example config files", () => {
       idleUnload: 0,
       replicaAfter: 2000,
       replicaIdle: 300_000,
+      swapQuantum: 30_000,
     });
   });
 });

@@ -120,6 +120,7 @@ function cortexDocument(): fc.Arbitrary<Record<string, unknown>> {
           idle_unload: fc.oneof(duration(), fc.constant("0")),
           replica_after: duration(),
           replica_idle: duration(),
+          swap_quantum: duration(),
         },
         { requiredKeys: [] },
       ),

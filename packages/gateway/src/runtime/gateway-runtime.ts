@@ -41,6 +41,8 @@ export interface SchedulerPolicy {
   readonly replicaAfterMs: number;
   /** A replica beyond `min` unused this long (ms) is unloaded. */
   readonly replicaIdleMs: number;
+  /** A model that has waited this long (ms) for busy models to swap out gets its turn (time-slicing). */
+  readonly swapQuantumMs: number;
   /** How often the scheduler looks at the fleet on its own (idle TTL, replicas): the poll interval. */
   readonly upkeepIntervalMs: number;
 }
@@ -99,6 +101,7 @@ export class GatewayRuntime {
       routing: config.scheduler.routing,
       replicaAfterMs: config.scheduler.replicaAfter,
       replicaIdleMs: config.scheduler.replicaIdle,
+      swapQuantumMs: config.scheduler.swapQuantum,
       upkeepIntervalMs: config.fleet.pollInterval,
     });
   }

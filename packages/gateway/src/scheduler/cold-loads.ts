@@ -1,6 +1,6 @@
 import { CortexError, isCortexError } from "@cortex/core";
 import type { FleetSnapshot, PlacementRequest } from "../routing/fleet-snapshot.js";
-import { planPlacement, planSwap, type PlacementPlan } from "../routing/placement.js";
+import { planPlacement, planSwap, type PlacementPlan, type SwapPlan } from "../routing/placement.js";
 import type { ModelPlacementProfile } from "../runtime/gateway-runtime.js";
 import type { Decide } from "./decision-log.js";
 import type { SchedulerConfig } from "./router.js";
@@ -35,8 +35,12 @@ export interface LoadContext {
  * (the router retries the load as requests finish). Anyone else sees a 503 `no_capacity` saying why.
  */
 export class SwapPending extends CortexError {
-  constructor(reason: string) {
-    super("no_capacity", reason, { retryAfter: 10 });
+  /** Where the model waits, and for which busy models (the router time-slices them: swap_quantum). */
+  readonly plan: SwapPlan;
+
+  constructor(plan: SwapPlan) {
+    super("no_capacity", plan.reason, { retryAfter: 10 });
+    this.plan = plan;
   }
 }
 
@@ -139,7 +143,7 @@ export class ColdLoads {
             this.#swapWaits.set(modelId, blockers);
             this.#options.decide("wait", modelId, swap.node, context.requestId, swap.reason);
           }
-          throw new SwapPending(swap.reason);
+          throw new SwapPending(swap);
         }
       }
       this.#swapWaits.delete(modelId);

@@ -1,6 +1,7 @@
 import { CortexError, DEFAULT_PRIORITY_CLASS, isCortexError, type PriorityClass } from "@cortex/core";
 import { Cancellation } from "../cancellation.js";
 import type { FleetSnapshot, NodeSnapshot } from "../routing/fleet-snapshot.js";
+import type { SwapPlan } from "../routing/placement.js";
 import { RoutedPrefixes, routeCandidates, type RequestPrefix } from "../routing/route-candidates.js";
 import {
   chooseRoute,
@@ -75,6 +76,18 @@ export interface RouterOptions {
   random?: () => number;
 }
 
+/** A model whose requests wait for busy models on a node to be served before it can be swapped in. */
+interface SwapWait {
+  /** When its requests started waiting for a swap (ms): its quantum runs from here. */
+  readonly since: number;
+  /** The request that first had to wait (the decision names it). */
+  readonly requestId: string;
+  /** The latest plan: the node, and the busy models there it waits for. */
+  plan: SwapPlan;
+  /** Its quantum is over: the copies it waits for get no new requests until the swap. */
+  yielded: boolean;
+}
+
 /** Why a waiter's `over` ends: its wait is over (served or failed), not an error anyone sees. */
 const WAIT_OVER = new Error("the wait for a sequence is over");
 /** A refused load means our snapshot was stale: re-plan, but only briefly. */
@@ -109,7 +122,12 @@ export class Router {
   readonly #draining = new Map<string, number>();
   readonly #waiting = new WaitingRoom();
   /** Models whose waiters wait for busy models to be served before theirs can be swapped in. */
-  readonly #swapWaits = new Set<string>();
+  readonly #swapWaits = new Map<string, SwapWait>();
+  /**
+   * Copies (slot keys) that take no new requests: a model waiting for their swap has had its quantum
+   * (time-slicing). Their requests in flight finish; requests for them wait in the gateway meanwhile.
+   */
+  #yielding: ReadonlySet<string> = new Set();
   readonly #routed = new RoutedPrefixes();
   /** Per model: milliseconds a request holds a sequence (running estimate). */
   readonly #serviceMs = new Map<string, number>();
@@ -136,6 +154,8 @@ export class Router {
     context.cancel.throwIfAborted();
     this.#used.add(modelId);
     const started = this.#options.now();
+    // The requests of a model kept busy are what notices another model's quantum running out.
+    this.#checkQuanta();
     if (this.#waiting.size(modelId) === 0) {
       const snapshot = this.snapshot(context.exclude, modelId);
       const choice = this.#choose(snapshot, modelId, context.exclude, context.prefix, undefined);
@@ -168,14 +188,20 @@ export class Router {
         // No copy has a free sequence, so nobody behind can be sent either: scoring each of them (all of
         // them on every release, with dozens waiting) was most of the gateway's CPU under load. Only a
         // waiter that may use none of the loaded copies still needs its cold load started.
-        if (!waiter.loading && !room.loadedOn.some((node) => !waiter.exclude?.has(node))) {
+        if (
+          !waiter.loading &&
+          !room.loadedOn.some((node) => !waiter.exclude?.has(node)) &&
+          !this.#heldByYield(modelId, waiter.exclude)
+        ) {
           this.#coldLoad(waiter, entry);
         }
         continue;
       }
       const choice = this.#choose(snapshot, modelId, waiter.exclude, () => waiter.prefix(), ahead);
       if (choice === null) {
-        if (!waiter.loading) this.#coldLoad(waiter, entry);
+        if (!waiter.loading && !this.#heldByYield(modelId, waiter.exclude)) {
+          this.#coldLoad(waiter, entry);
+        }
         continue;
       }
       if (choice.dispatch && choice.node !== null) {
@@ -199,6 +225,8 @@ export class Router {
 
   /** Every model anyone waits for: after a poll, sequences may have freed on other gateways' behalf. */
   pumpAll(): void {
+    // At the latest here (each poll): a quantum over, or a swap nobody waits for any more.
+    this.#checkQuanta();
     for (const modelId of this.#waiting.models()) this.pump(modelId);
   }
 
@@ -255,6 +283,8 @@ export class Router {
           models: models.map((model) => {
             const key = slotKey(node.name, model.id);
             const local = this.#inFlight.get(key) ?? 0;
+            // Its gateway queue waits for the swap back, not for this copy: it must not keep it busy.
+            const yielding = this.#yielding.size > 0 && this.#yielding.has(key);
             // The node's count includes ours as they were when it reported; the rest are other gateways'.
             const ours = typeof seen === "number" ? this.#ownAt(key, seen) : (own?.get(key) ?? 0);
             const others = Math.max(0, model.inFlight - ours);
@@ -264,7 +294,7 @@ export class Router {
             return {
               ...model,
               inFlight: local + others,
-              waiting: this.#waiting.size(model.id),
+              waiting: yielding ? 0 : this.#waiting.size(model.id),
               surplus,
               state:
                 this.#draining.has(key) && model.state === "loaded" ? ("unloading" as const) : model.state,
@@ -342,7 +372,9 @@ export class Router {
    * copies has a sequence free: without one, no request for the model can be sent anywhere now.
    */
   #room(snapshot: FleetSnapshot, modelId: string): Room {
-    const candidates = routeCandidates(snapshot, { ...this.#candidateBase(modelId), prefix: null });
+    const candidates = routeCandidates(snapshot, { ...this.#candidateBase(modelId), prefix: null }).filter(
+      (candidate) => this.#takesRequests(candidate.node, modelId),
+    );
     return {
       free: new Map(candidates.map((candidate) => [candidate.node, candidate.slots - candidate.busy])),
       loadedOn: candidates.map((candidate) => candidate.node),
@@ -376,7 +408,8 @@ export class Router {
     const policy = this.#options.config().scheduler;
     const base = { ...this.#candidateBase(modelId), ...(ahead ? { waitingAhead: ahead } : {}) };
     const now = this.#options.now();
-    const visible = (list: RouteCandidate[]) => list.filter((c) => !exclude?.has(c.node));
+    const visible = (list: RouteCandidate[]) =>
+      list.filter((c) => !exclude?.has(c.node) && this.#takesRequests(c.node, modelId));
     let candidates = visible(routeCandidates(snapshot, { ...base, prefix: null }));
     if (candidates.length === 0) return null;
     const wantsPrefix = policy.routing === "prefix" && candidates.length > 1 && prefix !== undefined;
@@ -474,6 +507,7 @@ export class Router {
           this.#stopLoadClock(waiter);
           waiter.loading = false;
           waiter.swapWait = null;
+          this.#endSwapWait(waiter.modelId);
           this.pump(waiter.modelId);
           return;
         } catch (error) {
@@ -482,7 +516,7 @@ export class Router {
             // Stays queued: the load is tried again as requests finish (release) and after each poll.
             waiter.loading = false;
             waiter.swapWait = error.message;
-            this.#swapWaits.add(waiter.modelId);
+            this.#noteSwapWait(waiter.modelId, waiter.requestId, error.plan);
             return;
           }
           const stale = isCortexError(error) && error.code === "insufficient_memory";
@@ -655,10 +689,104 @@ export class Router {
    * load now, if what they waited for has gone idle.
    */
   #pumpSwapWaits(): void {
-    for (const modelId of this.#swapWaits) {
-      if (this.#waiting.size(modelId) === 0) this.#swapWaits.delete(modelId);
-      else this.pump(modelId);
+    if (this.#swapWaits.size === 0) return;
+    this.#checkQuanta();
+    for (const modelId of this.#swapWaits.keys()) this.pump(modelId);
+  }
+
+  /** A waiter's model must wait for a swap: its quantum runs from the first time (docs/decisions.md). */
+  #noteSwapWait(modelId: string, requestId: string, plan: SwapPlan): void {
+    const wait = this.#swapWaits.get(modelId);
+    if (!wait) {
+      this.#swapWaits.set(modelId, { since: this.#options.now(), requestId, plan, yielded: false });
+    } else {
+      const before = wait.plan;
+      wait.plan = plan;
+      // It waits for other copies now: those yield (and say so), the ones before take requests again.
+      if (
+        wait.yielded &&
+        (before.node !== plan.node || before.busy.join("\u0000") !== plan.busy.join("\u0000"))
+      ) {
+        wait.yielded = false;
+        this.#rebuildYields();
+      }
     }
+    this.#checkQuanta();
+  }
+
+  /** The model's swap happened (or it waits no more): the copies it held back take requests again. */
+  #endSwapWait(modelId: string): void {
+    const wait = this.#swapWaits.get(modelId);
+    if (!wait) return;
+    this.#swapWaits.delete(modelId);
+    if (wait.yielded) this.#rebuildYields();
+  }
+
+  /**
+   * Time-slicing of swaps: a model that has waited `swap_quantum` for busy models gets its turn (their
+   * copies there get no new requests, so the ones in flight finish and the swap happens); a model whose
+   * waiters all left (deadline, client gone) ends its wait, so the copies it held back are not held
+   * back for nobody.
+   */
+  #checkQuanta(): void {
+    if (this.#swapWaits.size === 0) return;
+    const now = this.#options.now();
+    const quantum = this.#options.config().scheduler.swapQuantumMs;
+    let changed = false;
+    for (const [modelId, wait] of this.#swapWaits) {
+      if (this.#waiting.size(modelId) === 0) {
+        this.#swapWaits.delete(modelId);
+        changed ||= wait.yielded;
+      } else if (!wait.yielded && now - wait.since >= quantum) {
+        wait.yielded = true;
+        changed = true;
+        const { node, busy } = wait.plan;
+        const names = busy.join(", ");
+        this.#options.decide(
+          "wait",
+          modelId,
+          node,
+          wait.requestId,
+          `${modelId} has waited ${Math.round((now - wait.since) / 1000)} s for ${names} on ${node}: ` +
+            `${names} ${busy.length === 1 ? "gets" : "get"} no new requests there until the swap ` +
+            `(swap_quantum ${Math.round(quantum / 1000)} s)`,
+        );
+      }
+    }
+    if (changed) this.#rebuildYields();
+  }
+
+  #rebuildYields(): void {
+    const before = this.#yielding;
+    const after = new Set<string>();
+    for (const wait of this.#swapWaits.values()) {
+      if (wait.yielded) for (const busy of wait.plan.busy) after.add(slotKey(wait.plan.node, busy));
+    }
+    this.#yielding = after;
+    // Requests held back from a copy that takes them again go now: they started no cold load meanwhile.
+    for (const key of before) {
+      if (!after.has(key)) this.pump(key.split("\u0000")[1] as string);
+    }
+  }
+
+  /** Whether routing may send a new request to this copy: not while it yields to a waiting model. */
+  #takesRequests(node: string, modelId: string): boolean {
+    return this.#yielding.size === 0 || !this.#yielding.has(slotKey(node, modelId));
+  }
+
+  /**
+   * Whether the waiter's model yields its turn on a node the waiter may use: it waits there for the swap
+   * and then for its own swap back, instead of starting a cold load. One now would find the model still
+   * loaded (a load call that returns at once, a pump, and again: a loop of load calls), or, while it
+   * is being evicted, the node's memory not yet given back (a 503 where a wait was due).
+   */
+  #heldByYield(modelId: string, exclude: ReadonlySet<string> | undefined): boolean {
+    if (this.#yielding.size === 0) return false;
+    for (const key of this.#yielding) {
+      const [node = "", model] = key.split("\u0000");
+      if (model === modelId && !exclude?.has(node)) return true;
+    }
+    return false;
   }
 }
 

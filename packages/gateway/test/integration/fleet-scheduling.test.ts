@@ -306,3 +306,65 @@ describe("swap-thrash guard", () => {
     ]);
   });
 });
+
+describe("swap time slice", () => {
+  it("gives the other model its turn after swap_quantum while the loaded one is kept busy without a pause", async () => {
+    // Each fits the node alone, not both together.
+    const knobs = { memory: 60 * MiB, tokenDelayMs: 5 };
+    const node = await neuron("slice", { a: knobs, b: knobs }, ["a"]);
+    // Without a time slice b would wait out timeouts.load and fail.
+    const gw = await gateway({
+      neurons: [{ name: "slice", url: node.url }],
+      scheduler: { swap_quantum: "1s" },
+      timeouts: { load: "15s" },
+    });
+    await waitFor("the gateway to know slice's sequences", () =>
+      gw.running.context.scheduler.snapshot().nodes.some((n) => n.models.some((m) => m.slots === 1)),
+    );
+
+    const finished: string[] = [];
+    const failures: string[] = [];
+    const send = async (model: string): Promise<void> => {
+      // a's requests are long enough that a client's next one is always there before the others end.
+      const response = await chat(gw, model, { maxTokens: model === "a" ? 8 : 2 });
+      const body = await response.text();
+      if (response.status !== 200) failures.push(`${model}: ${response.status} ${body}`);
+      finished.push(model);
+    };
+    // An agent fleet on a: four clients, each sending its next request as soon as the last one ends, so
+    // one is always in flight and others wait (a never goes idle on its own).
+    let fleetRunning = true;
+    const client = async (): Promise<void> => {
+      while (fleetRunning) await send("a");
+    };
+    const clients = Array.from({ length: 4 }, () => client());
+    await waitFor("a to be kept busy", () => queued(gw, "a") === 3);
+    const bs = Array.from({ length: 3 }, () => send("b"));
+    await Promise.all(bs);
+    fleetRunning = false;
+    await Promise.all(clients);
+
+    expect(failures).toEqual([]);
+    // b's requests went as one group, between a's served before the swap and a's served after it.
+    const first = finished.indexOf("b");
+    expect(finished.slice(first, first + 3)).toEqual(["b", "b", "b"]);
+    expect(first).toBeGreaterThan(0);
+    expect(finished.slice(first + 3).length).toBeGreaterThan(0);
+    expect(finished.filter((model) => model === "b")).toHaveLength(3);
+
+    const decisions = await gw.decisions();
+    const sequence = decisions
+      .filter((d) => d.kind === "wait" || d.kind === "evict" || d.kind === "load")
+      .map((d) => `${d.kind} ${d.model}`);
+    // b waits, gets its turn after its quantum, one swap; a's queue then waits for its own swap back.
+    expect(sequence).toEqual(["wait b", "wait b", "evict a", "load b", "wait a", "evict b", "load a"]);
+    expect(decisions.filter((d) => d.kind === "wait").map((d) => d.message)).toEqual([
+      expect.stringMatching(/^b waits for a on slice to be served first \(a: 1 in flight, 3 waiting\)/),
+      expect.stringMatching(
+        /^b has waited \d+ s for a on slice: a gets no new requests there until the swap \(swap_quantum 1 s\)$/,
+      ),
+      expect.stringMatching(/^a waits for b on slice to be served first \(b: /),
+    ]);
+    expect(await gw.metric("cortex_scheduler_swaps_total", { node: "slice" })).toBe(2);
+  });
+});

@@ -85,6 +85,7 @@ const COVERED: Readonly<Record<string, string>> = {
     "upkeep reads profiles from the runtime at each pass (fleet-scheduling.test.ts: idle TTL)",
   "scheduler.replica_after": "upkeep reads the runtime at each pass (fleet-scheduling.test.ts: replicas)",
   "scheduler.replica_idle": "upkeep reads the runtime at each pass (fleet-scheduling.test.ts: replicas)",
+  "scheduler.swap_quantum": "scheduler.test.ts: gives a model kept busy without a pause … (reloaded quantum)",
   "models.replicas":
     "upkeep reads profiles from the runtime at each pass (fleet-scheduling.test.ts: replicas)",
   "models.idle_unload":

@@ -120,6 +120,7 @@ interface SchedulerTestOptions {
   defragAfterCycles?: number;
   loadTimeoutMs?: number;
   extraHeadroom?: number;
+  swapQuantumMs?: number;
   /** Replaces the fleet's own reports (e.g. ones taken mid-request), and the clock. */
   reports?: () => NodeReport[];
   now?: () => number;
@@ -145,6 +146,7 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
       routing: "prefix" as const,
       replicaAfterMs: 2000,
       replicaIdleMs: 300_000,
+      swapQuantumMs: given.swapQuantumMs ?? 30_000,
       upkeepIntervalMs: 1000,
     },
   });
@@ -165,6 +167,21 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
 }
 
 const context = (requestId: string) => ({ requestId, cancel: new Cancellation() });
+
+/** One node where busy (loaded) and big fit only one at a time. */
+const busyAndBig = () =>
+  fakeFleet([
+    {
+      name: "a",
+      total: 100 * MiB,
+      models: { busy: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
+    },
+  ]);
+
+/** Lets the scheduler's chains of promises (loads, pumps) run to where they wait. */
+async function settled(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 describe("Scheduler", () => {
   it("counts the cold-load wait of a request a poll serves before the load call has returned", async () => {
@@ -281,13 +298,7 @@ describe("Scheduler", () => {
   });
 
   it("never evicts a model with requests in flight: a request for another model waits until they are served", async () => {
-    const fleet = fakeFleet([
-      {
-        name: "a",
-        total: 100 * MiB,
-        models: { busy: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
-      },
-    ]);
+    const fleet = busyAndBig();
     const { instance, decisions } = scheduler(fleet);
     const lease = await instance.route("busy", context("r1"));
     const big = instance.route("big", context("r2"));
@@ -320,13 +331,7 @@ describe("Scheduler", () => {
   });
 
   it("bounds the wait for a swap, and says what it waited for", async () => {
-    const fleet = fakeFleet([
-      {
-        name: "a",
-        total: 100 * MiB,
-        models: { busy: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
-      },
-    ]);
+    const fleet = busyAndBig();
     const { instance } = scheduler(fleet, { loadTimeoutMs: 50 });
     const lease = await instance.route("busy", context("r1"));
     await expect(instance.route("big", context("r2"))).rejects.toMatchObject({
@@ -334,6 +339,96 @@ describe("Scheduler", () => {
       message: expect.stringMatching(/^no swap within 0 s: big waits for busy on a to be served first/),
     });
     expect(instance.loadWaiters).toBe(0);
+    lease.release();
+    expect(fleet.calls).toEqual([]);
+  });
+
+  it("gives a model kept busy without a pause its turn: past swap_quantum its copy gets no new requests until the swap", async () => {
+    const fleet = busyAndBig();
+    let now = 1_000_000;
+    const { instance, decisions } = scheduler(fleet, { now: () => now, swapQuantumMs: 30_000 });
+    const first = await instance.route("busy", context("r1"));
+    const big = instance.route("big", context("r2"));
+    await settled();
+    // Within the quantum, busy is served first, also what arrives for it meanwhile: it never goes idle.
+    now += 20_000;
+    const second = await instance.route("busy", context("r3"));
+    first.release();
+    await settled();
+    expect(fleet.calls).toEqual([]);
+    now += 15_000;
+    // Loads block meanwhile: a load call that came back at once, and again, would never let the test on.
+    const releaseLoads = fleet.hold();
+    let held = false;
+    const third = instance.route("busy", context("r4")).then((route) => ((held = true), route));
+    await settled();
+    expect(held).toBe(false);
+    expect(decisions.list().at(-1)).toMatchObject({
+      kind: "wait",
+      model: "big",
+      node: "a",
+      requestId: "r2",
+      message:
+        "big has waited 35 s for busy on a: busy gets no new requests there until the swap (swap_quantum 30 s)",
+    });
+    // r4 waits for its copy, starting no load call (busy is loaded: one would return at once, and again),
+    // also across a poll.
+    instance.upkeep();
+    await settled();
+    expect(fleet.calls).toEqual([]);
+    expect(instance.loadWaiters).toBe(2);
+    // Busy's request in flight ends: the swap, then big's requests.
+    releaseLoads();
+    second.release();
+    const bigRoute = await big;
+    expect(bigRoute.node).toBe("a");
+    expect(fleet.calls).toEqual(["unload busy on a", "load big on a"]);
+    await settled();
+    expect(held).toBe(false);
+    // Busy's queue now waits for its own swap back, the same way (one decision says so).
+    expect(
+      decisions
+        .list()
+        .filter((d) => d.kind === "wait")
+        .at(-1),
+    ).toMatchObject({
+      model: "busy",
+      requestId: "r4",
+      message: expect.stringMatching(/^busy waits for big on a to be served first \(big: /),
+    });
+    bigRoute.release();
+    expect((await third).node).toBe("a");
+    expect(fleet.calls).toEqual(["unload busy on a", "load big on a", "unload big on a", "load busy on a"]);
+    expect(decisions.list().filter((d) => d.kind === "wait")).toHaveLength(3);
+    expect(instance.loadWaiters).toBe(0);
+  });
+
+  it("ends a model's turn when nobody waits for it any more: the copy it held back takes requests again (reloaded quantum)", async () => {
+    const fleet = busyAndBig();
+    let now = 1_000_000;
+    const { instance, reload } = scheduler(fleet, { now: () => now, swapQuantumMs: 60_000 });
+    const lease = await instance.route("busy", context("r1"));
+    const gone = new Cancellation();
+    const big = instance.route("big", { requestId: "r2", cancel: gone }).catch((error: unknown) => error);
+    await settled();
+    now += 10_000;
+    // Still within the quantum in force: busy takes requests.
+    (await instance.route("busy", context("r3"))).release();
+    // The quantum is read at each decision: a reload shortens it.
+    reload({ swapQuantumMs: 5_000 });
+    let served = false;
+    const later = instance.route("busy", context("r4")).then((route) => ((served = true), route));
+    await settled();
+    expect(served).toBe(false);
+    // big's client goes away: nothing waits for the swap, so busy takes requests again by the next poll.
+    gone.abort(new Error("client gone"));
+    expect(await big).toMatchObject({ message: "client gone" });
+    instance.upkeep();
+    expect((await later).node).toBe("a");
+    expect(fleet.calls).toEqual([]);
+    // And after that no quantum is left running for it: busy keeps taking requests.
+    now += 60_000;
+    expect((await instance.route("busy", context("r5"))).node).toBe("a");
     lease.release();
     expect(fleet.calls).toEqual([]);
   });
