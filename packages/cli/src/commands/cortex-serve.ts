@@ -31,9 +31,6 @@ export function cortexServeCommand(): Command {
       const { startGateway, ReloadRefusedError } = await import("@cortex/gateway");
       const gateway = await startGateway({ config, models, logger });
       for (const warning of gateway.warnings) process.stderr.write(`WARNING: ${warning}\n`);
-      process.stdout.write(
-        `cortex listening on ${gateway.listenUrl} (metrics on ${gateway.metricsListenUrl}/metrics)\n`,
-      );
       // Everything in cortex.toml and models.toml reloads, or nothing does and the log names the keys
       // that need a restart.
       process.on("SIGHUP", () => {
@@ -51,5 +48,10 @@ export function cortexServeCommand(): Command {
           });
       });
       onShutdownSignals(logger, () => gateway.close());
+      // Announced only once the signal handlers are in: a supervisor (or a test) that sends SIGHUP or
+      // SIGTERM as soon as it reads this line would otherwise hit the default action and kill us.
+      process.stdout.write(
+        `cortex listening on ${gateway.listenUrl} (metrics on ${gateway.metricsListenUrl}/metrics)\n`,
+      );
     });
 }

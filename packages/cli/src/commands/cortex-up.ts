@@ -77,15 +77,16 @@ export function cortexUpCommand(): Command {
       const { startGateway } = await import("@cortex/gateway");
       const gateway = await startGateway({ config, models, logger });
       for (const warning of gateway.warnings) process.stderr.write(`WARNING: ${warning}\n`);
+      onShutdownSignals(logger, async () => {
+        await gateway.close();
+        await neuron.stop();
+      });
+      // After the signal handlers: Ctrl-C right after the banner shuts down gracefully.
       printQuickstart(
         gateway.url,
         gateway.metricsUrl,
         DEMO_MODELS.map((model) => model.id),
       );
-      onShutdownSignals(logger, async () => {
-        await gateway.close();
-        await neuron.stop();
-      });
       neuron.child.once("exit", (code) => {
         logger.error({ code }, "the local neuron exited; stopping");
         void gateway.close().then(() => process.exit(1));

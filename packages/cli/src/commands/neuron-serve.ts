@@ -37,9 +37,10 @@ export function neuronServeCommand(): Command {
       });
       logger.info({ url: neuron.listenUrl, modelsDir: config.modelsDir }, "neuron listening");
       for (const warning of neuron.warnings) process.stderr.write(`WARNING: ${warning}\n`);
-      // Machine-readable line for supervisors and tests that start us on port 0.
-      process.stdout.write(`neuron listening on ${neuron.listenUrl}\n`);
       onShutdownSignals(logger, () => neuron.close());
+      // Machine-readable line for supervisors and tests that start us on port 0; after the signal
+      // handlers, so a SIGTERM sent the moment it is read shuts down gracefully.
+      process.stdout.write(`neuron listening on ${neuron.listenUrl}\n`);
     });
 }
 
