@@ -77,7 +77,9 @@ export function cortexUpCommand(): Command {
       const { startGateway } = await import("@cortex/gateway");
       const gateway = await startGateway({ config, models, logger });
       for (const warning of gateway.warnings) process.stderr.write(`WARNING: ${warning}\n`);
+      let stopping = false;
       onShutdownSignals(logger, async () => {
+        stopping = true;
         await gateway.close();
         await neuron.stop();
       });
@@ -88,6 +90,8 @@ export function cortexUpCommand(): Command {
         DEMO_MODELS.map((model) => model.id),
       );
       neuron.child.once("exit", (code) => {
+        // Ours to stop on Ctrl-C (its exit then is expected, not an error).
+        if (stopping) return;
         logger.error({ code }, "the local neuron exited; stopping");
         void gateway.close().then(() => process.exit(1));
       });
