@@ -69,31 +69,32 @@ export interface CandidateOptions {
 /** The nodes where the model is loaded and routable, with what each holds of the request's prompt. */
 export function routeCandidates(snapshot: FleetSnapshot, options: CandidateOptions): RouteCandidate[] {
   const { modelId, allowedNodes, preferredNodes, prefix, routed, waitingAhead } = options;
-  return snapshot.nodes.flatMap((node): RouteCandidate[] => {
-    if (node.state === "down") return [];
-    if (allowedNodes !== undefined && !allowedNodes.includes(node.name)) return [];
+  // A plain loop: this runs several times per request.
+  const candidates: RouteCandidate[] = [];
+  for (const node of snapshot.nodes) {
+    if (node.state === "down") continue;
+    if (allowedNodes !== undefined && !allowedNodes.includes(node.name)) continue;
     const entry = node.models.find((m) => m.id === modelId && m.state === "loaded" && m.allowed);
-    if (entry === undefined) return [];
+    if (entry === undefined) continue;
     const reuse =
       prefix === null
         ? null
         : deepestHeld(prefix.chain, entry.prefixes, (fp) =>
             routed?.memory.tokens(modelId, node.name, fp, routed.now, routed.ttlMs),
           );
-    return [
-      {
-        node: node.name,
-        health: node.state,
-        slots: entry.slots ?? Number.POSITIVE_INFINITY,
-        busy: entry.inFlight + entry.queued,
-        waitingAhead: waitingAhead?.get(node.name) ?? 0,
-        reuseTokens: reuse?.tokens ?? 0,
-        reuseSource: reuse?.source ?? null,
-        prefillMsPerToken: entry.prefillMsPerToken,
-        preferred: preferredNodes?.includes(node.name) ?? false,
-      },
-    ];
-  });
+    candidates.push({
+      node: node.name,
+      health: node.state,
+      slots: entry.slots ?? Number.POSITIVE_INFINITY,
+      busy: entry.inFlight + entry.queued,
+      waitingAhead: waitingAhead?.get(node.name) ?? 0,
+      reuseTokens: reuse?.tokens ?? 0,
+      reuseSource: reuse?.source ?? null,
+      prefillMsPerToken: entry.prefillMsPerToken,
+      preferred: preferredNodes?.includes(node.name) ?? false,
+    });
+  }
+  return candidates;
 }
 
 /**

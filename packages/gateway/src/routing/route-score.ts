@@ -183,6 +183,7 @@ export function routeReason(policy: RoutingPolicy, choice: RouteChoice): RouteRe
  * goes where its prefix is (or nobody holds one), which is not worth a log line.
  */
 export function describeMove(choice: RouteChoice): string | null {
+  if (choice.scored.length <= 1) return null;
   const chosen = choice.scored.find((entry) => entry.candidate.node === choice.node);
   if (!chosen) return null;
   const holder = [...choice.scored].sort((a, b) =>

@@ -262,11 +262,13 @@ export class Router {
    */
   snapshot(exclude?: ReadonlySet<string>, onlyModel?: string): FleetSnapshot {
     const reports = this.#options.reports();
+    // Loaded copies per model (surplus replicas): only the one model's when that is all the caller reads.
     const copies = new Map<string, number>();
     for (const report of reports) {
       if (report.state === "down") continue;
       for (const model of report.models) {
-        if (model.state === "loaded") copies.set(model.id, (copies.get(model.id) ?? 0) + 1);
+        if (model.state !== "loaded" || (onlyModel !== undefined && model.id !== onlyModel)) continue;
+        copies.set(model.id, (copies.get(model.id) ?? 0) + 1);
       }
     }
     const config = this.#options.config();
