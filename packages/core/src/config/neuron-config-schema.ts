@@ -114,7 +114,19 @@ export function neuronConfigSchema({ baseDir, hostname }: NeuronConfigContext) {
     request_timeout: duration({ min: 1 }).prefault("60s"),
     max_connections: integer({ min: 1 }).prefault(1024),
     kv_cache: kvCacheSchema(baseDir).prefault({}),
-    models: z.record(z.string(), modelOverrideSchema).prefault({}),
+    // zod's record skips a `__proto__` key without a word (smol-toml keeps it as an own key): the override
+    // would vanish. Refused by name instead.
+    models: z
+      .preprocess(
+        (value, ctx) => {
+          if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__")) {
+            ctx.addIssue({ code: "custom", message: "__proto__ is not a model id", path: ["__proto__"] });
+          }
+          return value;
+        },
+        z.record(z.string(), modelOverrideSchema),
+      )
+      .prefault({}),
   }).transform((table) => ({
     name: table.name ?? hostname,
     listen: table.listen,

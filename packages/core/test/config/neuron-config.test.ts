@@ -129,6 +129,13 @@ describe("neuron.toml", () => {
     ]);
   });
 
+  it("refuses a per-model override named __proto__ instead of dropping it (found by the config fuzzer)", () => {
+    // A record built key by key turns `__proto__` into the object's prototype: the override vanished.
+    expect(issuesOf(() => parse(`[models.__proto__]\nparallel = 4`))).toEqual([
+      expect.stringContaining("__proto__"),
+    ]);
+  });
+
   it("reports an unknown top-level key and a bad memory size", () => {
     expect(issuesOf(() => parse(`memory_budjet = "1GiB"\nmemory_headroom = -5`))).toEqual([
       "neuron.toml: memory_headroom: invalid byte size -5 (expected a whole number of bytes >= 0)",
