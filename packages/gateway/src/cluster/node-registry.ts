@@ -106,7 +106,7 @@ export class NodeRegistry {
     this.#snapshot = undefined;
   }
 
-  recordSuccess(name: string, report: NodeStatusReport, revision: number): void {
+  recordSuccess(name: string, report: NodeStatusReport, revision: number, polledAt?: number): void {
     const record = this.#current(name, revision);
     if (record === undefined) return;
     const before = record.view;
@@ -122,6 +122,7 @@ export class NodeRegistry {
       models: structuredClone(models),
       offlineModels: [],
       lastSeen: this.#now(),
+      ...(polledAt === undefined ? {} : { polledAt }),
       failures: 0,
       lastError: null,
     });

@@ -24,6 +24,11 @@ export interface NodeView {
   readonly offlineModels: readonly string[];
   /** Epoch ms of the last successful poll; null until the node first answers. */
   readonly lastSeen: number | null;
+  /**
+   * When that poll was sent: the node's counts were taken between this and `lastSeen` (a slow answer
+   * can arrive well after a request it counted has ended).
+   */
+  readonly polledAt?: number;
   /** Consecutive failed polls. */
   readonly failures: number;
   readonly lastError: NodeError | null;

@@ -152,6 +152,7 @@ export class StatusPoller {
     const revision = this.#registry.revision;
     const deadline = this.#clock.setTimeout(() => controller.abort(this.#timeoutError(name)), this.#timeout);
     let report: NodeStatusReport | undefined;
+    const polledAt = this.#clock.now();
     try {
       const [info, models] = await Promise.all([
         client.info(controller.signal),
@@ -166,7 +167,7 @@ export class StatusPoller {
     } finally {
       this.#clock.clearTimeout(deadline);
     }
-    if (report !== undefined) this.#registry.recordSuccess(name, report, revision);
+    if (report !== undefined) this.#registry.recordSuccess(name, report, revision, polledAt);
     this.#skip.set(name, this.#roundsToSkip(name));
   }
 

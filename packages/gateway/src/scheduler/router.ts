@@ -277,7 +277,10 @@ export class Router {
       .map((report) => {
         const node = this.#withOwnLoads(this.#baseSnapshot(report));
         const own = this.#ownAtReport.get(report);
-        const seen = (report as { lastSeen?: number | null }).lastSeen;
+        const { lastSeen: seen, polledAt } = report as { lastSeen?: number | null; polledAt?: number };
+        // The report's counts were taken somewhere between the poll's sending and its arrival.
+        const from =
+          typeof polledAt === "number" && typeof seen === "number" && polledAt <= seen ? polledAt : seen;
         const models =
           onlyModel === undefined ? node.models : node.models.filter((model) => model.id === onlyModel);
         return {
@@ -288,7 +291,10 @@ export class Router {
             // Its gateway queue waits for the swap back, not for this copy: it must not keep it busy.
             const yielding = this.#yielding.size > 0 && this.#yielding.has(key);
             // The node's count includes ours as they were when it reported; the rest are other gateways'.
-            const ours = typeof seen === "number" ? this.#ownAt(key, seen) : (own?.get(key) ?? 0);
+            const ours =
+              typeof seen === "number" && typeof from === "number"
+                ? this.#ownAt(key, from, seen)
+                : (own?.get(key) ?? 0);
             const others = Math.max(0, model.inFlight - ours);
             const surplus =
               model.state === "loaded" &&
@@ -620,19 +626,22 @@ export class Router {
   }
 
   /**
-   * How many of this gateway's leases of a slot were running at `at` (when a node's report was taken):
-   * the ones running now, minus those started since, plus those ended since. A report that arrives
+   * How many of this gateway's leases of a slot a node's report may have counted: it was taken between
+   * the poll's sending (`from`) and its arrival (`to`). A report that arrives
    * after a request ended still counts it; without this the node would look busy with another
    * gateway's request until the next poll, and a session's next turn would leave its prefix.
    */
-  #ownAt(key: string, at: number): number {
+  #ownAt(key: string, from: number, to: number): number {
     const events = this.#leaseEvents.get(key);
     const local = this.#inFlight.get(key) ?? 0;
     if (!events) return local;
     // Binary searches: at a few thousand requests a second the lists hold thousands of events, and this
     // runs for every slot of every snapshot (a linear scan here cost most of the gateway's CPU).
-    const after = (times: number[]) => times.length - firstAfter(times, at);
-    return Math.max(0, local - after(events.starts) + after(events.ends));
+    const after = (times: number[], at: number) => times.length - firstAfter(times, at);
+    // Every lease alive at some moment of [from, to] may be in the report: the ones running now, minus
+    // those started after `to`, plus those ended after `from`. Counting one too many as ours only makes
+    // another gateway's load look smaller until the next poll; counting ours as another's moved sessions.
+    return Math.max(0, local - after(events.starts, to) + after(events.ends, from));
   }
 
   #noteLease(key: string, kind: "starts" | "ends"): void {

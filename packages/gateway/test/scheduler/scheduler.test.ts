@@ -234,6 +234,30 @@ describe("Scheduler", () => {
     second.release();
   });
 
+  it("does not count its own request as another gateway's when it ended while a slow poll was on its way", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+    ]);
+    let now = 1_000;
+    let poll = { polledAt: 0, lastSeen: 0, inFlight: 0 };
+    let report: NodeReport[] | undefined;
+    const reports = (): NodeReport[] =>
+      (report ??= fleet.reports().map((node) => ({
+        ...node,
+        polledAt: poll.polledAt,
+        lastSeen: poll.lastSeen,
+        models: node.models.map((model) => ({ ...model, in_flight: poll.inFlight, sequences: 1 })),
+      })));
+    const { instance } = scheduler(fleet, { reports, now: () => now });
+    const first = await instance.route("m", context("r1"));
+    now = 2_000;
+    first.release();
+    // A poll sent at 1.5 s, while the request ran (the node counted it), answered at 2.5 s, after it ended.
+    [poll, report] = [{ polledAt: 1_500, lastSeen: 2_500, inFlight: 1 }, undefined];
+    now = 3_000;
+    expect(instance.snapshot().nodes[0]?.models[0]?.inFlight).toBe(0);
+  });
+
   it("routes to the least busy node that has the model loaded, counting its own in-flight requests", async () => {
     const fleet = fakeFleet([
       { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
