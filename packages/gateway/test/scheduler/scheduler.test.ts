@@ -166,6 +166,15 @@ function scheduler(fleet: ReturnType<typeof fakeFleet>, options: SchedulerTestOp
   return { instance, decisions, errors, reload };
 }
 
+/** The fleet's reports with one sequence per model: a second request waits in the gateway's queue. */
+function oneSequenceEach(fleet: ReturnType<typeof fakeFleet>): () => NodeReport[] {
+  return () =>
+    fleet.reports().map((report) => ({
+      ...report,
+      models: report.models.map((model) => ({ ...model, sequences: 1 })),
+    }));
+}
+
 const context = (requestId: string) => ({ requestId, cancel: new Cancellation() });
 
 /** One node where busy (loaded) and big fit only one at a time. */
@@ -531,12 +540,7 @@ describe("Scheduler", () => {
       { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
     ]);
     // One sequence: the second and third requests wait in the gateway's queue.
-    const reports = () =>
-      fleet.reports().map((report) => ({
-        ...report,
-        models: report.models.map((model) => ({ ...model, sequences: 1 })),
-      }));
-    const { instance } = scheduler(fleet, { reports });
+    const { instance } = scheduler(fleet, { reports: oneSequenceEach(fleet) });
     const first = await instance.route("m", context("r1"));
     const leaving = context("r2");
     const second = instance.route("m", leaving);
@@ -557,12 +561,7 @@ describe("Scheduler", () => {
       { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
       { name: "b", total: 100 * MiB, models: { m: { memory: 10 * MiB } } },
     ]);
-    const reports = () =>
-      fleet.reports().map((report) => ({
-        ...report,
-        models: report.models.map((model) => ({ ...model, sequences: 1 })),
-      }));
-    const { instance } = scheduler(fleet, { reports });
+    const { instance } = scheduler(fleet, { reports: oneSequenceEach(fleet) });
     const first = await instance.route("m", context("r1"));
     const queued = instance.route("m", context("r2"));
     const retried = instance.route("m", { ...context("r3"), exclude: new Set(["a"]) });
