@@ -197,7 +197,8 @@ export async function startNeuron(options: StartNeuronOptions): Promise<RunningN
     newId,
     authToken: config.authToken,
     testHooks: options.testHooks === true,
-    forceToolCallDefault: options.forceToolCallDefault,
+    // Test-only steering: honoured only with test hooks on, whoever passes it.
+    forceToolCallDefault: options.testHooks === true ? options.forceToolCallDefault : undefined,
     forceThoughtDefault: options.testHooks === true && options.forceThoughtDefault === true,
     onLifecycleRequest: options.onLifecycleRequest,
   };

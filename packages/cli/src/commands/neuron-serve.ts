@@ -32,7 +32,7 @@ export function neuronServeCommand(): Command {
           ? { engine: await fakeEngine(config) }
           : {}),
         ...(forceToolCallDefault ? { forceToolCallDefault } : {}),
-        ...(testHooks && process.env.CORTEX_TEST_FORCE_THOUGHT === "1" ? { forceThoughtDefault: true } : {}),
+        ...(process.env.CORTEX_TEST_FORCE_THOUGHT === "1" ? { forceThoughtDefault: true } : {}),
         ...(Number.isFinite(grace) && grace >= 0 ? { shutdownGraceMs: grace } : {}),
       });
       logger.info({ url: neuron.listenUrl, modelsDir: config.modelsDir }, "neuron listening");

@@ -225,6 +225,7 @@ export class Router {
 
   /** Every model anyone waits for: after a poll, sequences may have freed on other gateways' behalf. */
   pumpAll(): void {
+    this.#pruneLeaseEvents();
     // At the latest here (each poll): a quantum over, or a swap nobody waits for any more.
     this.#checkQuanta();
     for (const modelId of this.#waiting.models()) this.pump(modelId);
@@ -642,6 +643,19 @@ export class Router {
     // those started after `to`, plus those ended after `from`. Counting one too many as ours only makes
     // another gateway's load look smaller until the next poll; counting ours as another's moved sessions.
     return Math.max(0, local - after(events.starts, to) + after(events.ends, from));
+  }
+
+  /**
+   * Drops the lease history of slots with nothing in flight and no event within the horizon (a model
+   * gone quiet, a node removed by a reload): no report still in use can need it.
+   */
+  #pruneLeaseEvents(): void {
+    const horizon =
+      this.#options.now() - LEASE_EVENT_POLLS * this.#options.config().scheduler.upkeepIntervalMs;
+    for (const [key, events] of this.#leaseEvents) {
+      const newest = Math.max(events.starts.at(-1) ?? -Infinity, events.ends.at(-1) ?? -Infinity);
+      if (newest < horizon && !this.#inFlight.has(key)) this.#leaseEvents.delete(key);
+    }
   }
 
   #noteLease(key: string, kind: "starts" | "ends"): void {

@@ -200,6 +200,8 @@ export class ModelManager {
       // A file that disappeared stays listed while it is still in memory.
       if (!seen.has(id) && (entry.slot.state === "unloaded" || entry.slot.state === "failed")) {
         this.#entries.delete(id);
+        // Its pin goes with it: another model placed under the id later must not inherit it.
+        this.#pins.delete(id);
       }
     }
     this.#unsupported = unsupported.sort((a, b) => a.path.localeCompare(b.path));
@@ -241,6 +243,7 @@ export class ModelManager {
     const scan = await scanHfFolder({ id, dir, cacheDir, signature });
     if (scan.kind === "unsupported") {
       this.#entries.delete(id);
+      this.#pins.delete(id);
       return scan.reason;
     }
     const settings = { ...this.#options.defaults, ...definedOnly(this.#options.overrides[id] ?? {}) };

@@ -2,6 +2,7 @@ import type { ModelCacheReport } from "../engine.js";
 import { PrefixReportBuilder } from "../prefix-report.js";
 import { sharedPrefixLength } from "../sequence-pool.js";
 import { shareBatch } from "../llama-cpp/fair-batch-strategy.js";
+import { setTimeout as delay } from "node:timers/promises";
 import { abortableDelay } from "./abortable-delay.js";
 
 /** node-llama-cpp's default batch size (docs/node-llama-cpp.md): tokens evaluated per decode call. */
@@ -111,6 +112,12 @@ export class FakePrefixCache {
   /** One batch at a time while prompts wait: each gets its share, the batch takes its tokens' time. */
   async #runBatches(): Promise<void> {
     while (this.#pending.length > 0) {
+      // A prompt whose client left goes now, not after a batch spent on it (it holds a sequence).
+      for (const prompt of this.#pending.filter((waiting) => waiting.signal.aborted)) {
+        this.#pending.splice(this.#pending.indexOf(prompt), 1);
+        prompt.reject(prompt.signal.reason);
+      }
+      if (this.#pending.length === 0) break;
       const batch = [...this.#pending];
       const shares = shareBatch(
         batch.map((prompt) => prompt.left),
@@ -118,7 +125,7 @@ export class FakePrefixCache {
       );
       const size = shares.reduce((sum, share) => sum + share, 0);
       // A batch, once started, runs to its end (a decode call is not interruptible either).
-      await abortableDelay(size * this.#prefillMsPerToken, new AbortController().signal);
+      await delay(size * this.#prefillMsPerToken);
       batch.forEach((prompt, index) => {
         prompt.left -= shares[index] ?? 0;
         const done = prompt.left <= 0 || prompt.signal.aborted;
