@@ -43,7 +43,10 @@ export interface NeuronClientOptions {
   readonly timeouts: NeuronTimeouts;
   /** Sockets to this neuron: every concurrent stream holds one (no pipelining). */
   readonly connections?: number;
-  /** Largest whole body read from the neuron (a non-streaming answer, a status call); default 256 MiB. */
+  /**
+   * Largest body read whole from the neuron (a non-streaming answer, a token list); default 256 MiB.
+   * Status and lifecycle replies are capped lower still, at `STATUS_BODY_LIMIT`.
+   */
   readonly maxBodyBytes?: number;
 }
 
@@ -71,13 +74,25 @@ export interface NeuronResponse {
 }
 
 const DEFAULT_CONNECTIONS = 64;
+/** How much of a body is read whole, and what the error calls it when a node sends more. */
+interface BodyCap {
+  readonly bytes: number;
+  readonly kind: string;
+}
 /** Error bodies are small envelopes; a bigger one is something else (an HTML page) and is cut. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 /**
- * A non-streaming answer or a status reply is read whole: a node (broken or hostile) must not grow the
- * gateway without bound. Generous, since a large embeddings batch is legitimately tens of MiB.
+ * A non-streaming answer is read whole: a node (broken or hostile) must not grow the gateway without
+ * bound. Generous, since a large embeddings batch is legitimately tens of MiB.
  */
 const BODY_LIMIT = 256 * 1024 * 1024;
+/**
+ * Status and lifecycle replies (`/info`, `/models`, a load's model report) are read whole on every poll
+ * of every node, so they get a cap of their own: a model's report is under 1 KiB (about 7 KiB with a full
+ * prefix report), so 8 MiB holds thousands of models, while the answer cap would let one broken or
+ * hostile node make the gateway buffer 256 MiB per poll. A reply past it is a failed poll.
+ */
+export const STATUS_BODY_LIMIT = 8 * 1024 * 1024;
 /**
  * Headers the neuron hop owns. The client's own credentials must never reach a neuron, and undici sets
  * framing headers itself (a forwarded content-length that disagrees with the body is an error).
@@ -107,10 +122,16 @@ export class NeuronClient {
   readonly #basePath: string;
   readonly #authorization: string | undefined;
   readonly #timeouts: NeuronTimeouts;
-  readonly #maxBodyBytes: number;
+  readonly #answerCap: BodyCap;
+  readonly #statusCap: BodyCap;
 
   constructor(options: NeuronClientOptions) {
-    this.#maxBodyBytes = options.maxBodyBytes ?? BODY_LIMIT;
+    const maxBodyBytes = options.maxBodyBytes ?? BODY_LIMIT;
+    this.#answerCap = { bytes: maxBodyBytes, kind: "answers" };
+    this.#statusCap = {
+      bytes: Math.min(STATUS_BODY_LIMIT, maxBodyBytes),
+      kind: "status and lifecycle replies",
+    };
     const url = new URL(options.endpoint);
     this.name = options.name;
     this.endpoint = options.endpoint;
@@ -203,7 +224,16 @@ export class NeuronClient {
 
   /** Loads a cold model on demand on the neuron (the tokenizer lives in the weights), hence the load timeout. */
   tokenize(request: TokenizeRequest, signal: AbortSignal): Promise<TokenizeResponse> {
-    return this.#json("POST", "/tokenize", request, TokenizeResponseSchema, signal, this.#timeouts.load);
+    // A token list is as long as the prompt, so it gets the answers' cap.
+    return this.#json(
+      "POST",
+      "/tokenize",
+      request,
+      TokenizeResponseSchema,
+      signal,
+      this.#timeouts.load,
+      this.#answerCap,
+    );
   }
 
   /**
@@ -220,8 +250,8 @@ export class NeuronClient {
       headers: response.headers,
       body: response.body,
       text: () =>
-        this.#readBody(response.body, `${request.method} ${request.path}`).catch((error: unknown) =>
-          Promise.reject(error instanceof CortexError ? error : mapError(error)),
+        this.#readBody(response.body, `${request.method} ${request.path}`, this.#answerCap).catch(
+          (error: unknown) => Promise.reject(error instanceof CortexError ? error : mapError(error)),
         ),
       mapError,
     };
@@ -229,39 +259,26 @@ export class NeuronClient {
 
   /** Reads a non-2xx response's body (at most 64 KiB of it) and maps the neuron's error envelope. */
   async readError(response: NeuronResponse): Promise<CortexError> {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let text: string;
     try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size > ERROR_BODY_LIMIT) break;
-      }
+      // Cut, not refused: the start of an oversized error page is still worth quoting.
+      text = (await readCapped(response.body, ERROR_BODY_LIMIT)).text();
     } catch (error) {
       return neuronTransportError(this.name, error);
-    } finally {
-      response.body.destroy();
     }
-    const text = Buffer.concat(chunks).toString("utf8");
     return neuronStatusError(this.name, response.statusCode, text, response.headers["retry-after"]);
   }
 
-  /** The whole body as text, or an upstream_error once it passes `maxBodyBytes` (the rest is not read). */
-  async #readBody(body: Dispatcher.ResponseData["body"], what: string): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > this.#maxBodyBytes) {
-        body.destroy();
-        throw new CortexError(
-          "upstream_error",
-          `neuron ${this.name}: the answer to ${what} is larger than ${this.#maxBodyBytes} bytes`,
-        );
-      }
-      chunks.push(chunk);
+  /** The whole body as text, or an upstream_error once it passes the cap (the rest is not read). */
+  async #readBody(body: Readable, what: string, cap: BodyCap): Promise<string> {
+    const { text, cut } = await readCapped(body, cap.bytes);
+    if (cut) {
+      throw new CortexError(
+        "upstream_error",
+        `neuron ${this.name}: the answer to ${what} is larger than ${cap.bytes} bytes (the cap for ${cap.kind})`,
+      );
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return text();
   }
 
   /** Aborts everything in flight and closes the sockets. */
@@ -289,6 +306,7 @@ export class NeuronClient {
     schema: T,
     signal: AbortSignal,
     headersTimeout: number,
+    cap: BodyCap = this.#statusCap,
   ): Promise<z.output<T>> {
     const body = payload === undefined ? undefined : JSON.stringify(payload);
     const headers: Record<string, string> = { accept: "application/json" };
@@ -296,7 +314,7 @@ export class NeuronClient {
     const response = await this.#send({ method, path, body, headers, signal }, headersTimeout, this.#control);
     let text: string;
     try {
-      text = await this.#readBody(response.body, `${method} ${path}`);
+      text = await this.#readBody(response.body, `${method} ${path}`, cap);
     } catch (error) {
       if (error instanceof CortexError) throw error;
       throw neuronTransportError(this.name, error, signal);
@@ -338,3 +356,27 @@ export class NeuronClient {
 }
 
 function ignore(): void {}
+
+/**
+ * Reads `body` to its end, or until it passes `limit` bytes: then it is destroyed (the rest is never
+ * read, so a node cannot make the gateway buffer more than `limit` plus one chunk) and `cut` is set.
+ * `text()` joins what was read, only for callers that want it.
+ */
+async function readCapped(body: Readable, limit: number): Promise<{ text: () => string; cut: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let cut = false;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        cut = true;
+        break;
+      }
+    }
+  } finally {
+    body.destroy();
+  }
+  return { text: () => Buffer.concat(chunks).toString("utf8"), cut };
+}

@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { CortexError } from "@cortex/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Cancellation } from "../../src/cancellation.js";
-import { NeuronClient, type NeuronTimeouts } from "../../src/cluster/neuron-client.js";
+import { NeuronClient, STATUS_BODY_LIMIT, type NeuronTimeouts } from "../../src/cluster/neuron-client.js";
 import { NeuronClients } from "../../src/cluster/neuron-clients.js";
 import { OOM_MESSAGE, StubNeuron } from "./stub-neuron.js";
 
@@ -478,5 +478,24 @@ describe("NeuronClient bodies read whole", () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it("refuses a valid status reply past the status cap though answers may be larger (a node cannot make each poll buffer 256 MiB)", async () => {
+    // Before the status cap, /info and /models shared the 256 MiB answer cap: this reply was read and adopted.
+    const client = clientFor(stub);
+    stub.faults.set("/models", "oversized");
+    const polled = await failure(client.models(signal()));
+    expect(polled.code).toBe("upstream_error");
+    expect(polled.message).toBe(
+      `neuron beast: the answer to GET /models is larger than ${STATUS_BODY_LIMIT} bytes ` +
+        "(the cap for status and lifecycle replies)",
+    );
+    stub.faults.set("/info", "oversized");
+    expect((await failure(client.info(signal()))).message).toContain(
+      `larger than ${STATUS_BODY_LIMIT} bytes`,
+    );
+    // A token list is as long as the prompt: it keeps the answers' cap.
+    stub.faults.set("/tokenize", "oversized");
+    expect(await client.tokenize({ model: "m1", prompt: "hi" }, signal())).toMatchObject({ count: 3 });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { NeuronTimeouts } from "../../src/cluster/neuron-client.js";
+import { STATUS_BODY_LIMIT, type NeuronTimeouts } from "../../src/cluster/neuron-client.js";
 import { NeuronClients } from "../../src/cluster/neuron-clients.js";
 import { NodeRegistry } from "../../src/cluster/node-registry.js";
 import { StatusPoller } from "../../src/cluster/status-poller.js";
@@ -78,6 +78,29 @@ describe("StatusPoller", () => {
       "beast degraded→down",
       "beast down→up",
     ]);
+    expect(loaded("beast")).toEqual(["m2"]);
+  });
+
+  it("counts a status reply past the status cap as a failed poll, not an adopted report", async () => {
+    const stub = await stubNeuron("beast");
+    stub.setLoaded("m1");
+    const { poller, registry, transitions, loaded } = gateway([stub]);
+    await poller.pollNow();
+
+    stub.setLoaded("m2");
+    stub.faults.set("/models", "oversized");
+    await poller.pollNow();
+    // The last good report stands while the node is degraded; the oversized one is never adopted.
+    expect(registry.get("beast")).toMatchObject({ state: "degraded", failures: 1 });
+    expect(loaded("beast")).toEqual(["m1"]);
+    expect(registry.get("beast")?.lastError).toEqual({
+      code: "upstream_error",
+      message: `neuron beast: the answer to GET /models is larger than ${STATUS_BODY_LIMIT} bytes (the cap for status and lifecycle replies)`,
+    });
+
+    stub.faults.clear();
+    await poller.pollNow();
+    expect(transitions).toEqual(["beast down→up", "beast up→degraded", "beast degraded→up"]);
     expect(loaded("beast")).toEqual(["m2"]);
   });
 

@@ -8,6 +8,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NeuronInfo, NeuronModel } from "@cortex/core";
+import { STATUS_BODY_LIMIT } from "../../src/cluster/neuron-client.js";
 import { neuronInfo, neuronModel } from "./neuron-fixtures.js";
 
 /**
@@ -18,9 +19,17 @@ import { neuronInfo, neuronModel } from "./neuron-fixtures.js";
  * - `garbage` (chat): a 200 that is not the protocol: an HTML page, or a stream whose second `data:` is
  *   not JSON, then the end of the body without `[DONE]`.
  * - `truncated` (chat streams): one valid chunk, then the end of the body without `[DONE]`.
+ * - `oversized`: the route's valid JSON answer padded with whitespace past the gateway's status cap.
  */
 export type StubFault =
-  "error-500" | "hang" | "drop" | "wrong-shape" | "insufficient-memory" | "garbage" | "truncated";
+  | "error-500"
+  | "hang"
+  | "drop"
+  | "wrong-shape"
+  | "insufficient-memory"
+  | "garbage"
+  | "truncated"
+  | "oversized";
 
 /** A chat completion chunk with some text, as a neuron streams it. */
 export const STUB_CHUNK = JSON.stringify({
@@ -154,14 +163,17 @@ export class StubNeuron {
         brokenChat(request, res, fault);
         return;
       case "wrong-shape":
+      case "oversized":
       case undefined:
-        this.#route(request, res, fault === "wrong-shape");
+        this.#route(request, res, fault === "wrong-shape", fault === "oversized");
         return;
     }
   }
 
-  #route(request: StubRequest, res: ServerResponse, corrupt: boolean): void {
+  #route(request: StubRequest, res: ServerResponse, corrupt: boolean, oversized: boolean): void {
     const route = `${request.method} ${request.path}`;
+    const sendJson = (target: ServerResponse, body: unknown): void =>
+      writeJson(target, body, oversized ? STATUS_BODY_LIMIT + 1 : 0);
     switch (route) {
       case "GET /info":
         sendJson(res, corrupt ? { ...this.info, backend: "quantum" } : this.info);
@@ -210,8 +222,11 @@ function brokenChat(request: StubRequest, res: ServerResponse, fault: "garbage" 
   res.end();
 }
 
-function sendJson(res: ServerResponse, body: unknown): void {
-  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+/** A 200 JSON answer, padded with trailing whitespace (still valid JSON) to `padTo` bytes. */
+function writeJson(res: ServerResponse, body: unknown, padTo = 0): void {
+  const json = JSON.stringify(body);
+  const padding = Math.max(0, padTo - Buffer.byteLength(json));
+  res.writeHead(200, { "content-type": "application/json" }).end(json + " ".repeat(padding));
 }
 
 function sendError(
