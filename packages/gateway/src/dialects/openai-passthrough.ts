@@ -3,7 +3,7 @@ import type { AnswerContext, DialectAdapter, Frames, MeterTap, StreamRelay } fro
 import { requireModel } from "../pipeline/pipeline.js";
 import { OPENAI } from "./dialect.js";
 import { openAISamplingDefaults } from "./sampling-defaults.js";
-import { endedWithoutDone, parseUpstreamBody, parseUpstreamChunk } from "./upstream-json.js";
+import { endedWithoutDone, parseUpstreamChunk, upstreamUsage } from "./upstream-json.js";
 
 export type OpenAIPath = "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings";
 
@@ -38,8 +38,9 @@ export function openAIPassthrough(path: OpenAIPath): DialectAdapter {
           }),
         }),
         respond: (text, context) => {
-          // Relayed verbatim, but only once it is known to be JSON (it goes out as application/json).
-          recordUsage(parseUpstreamBody(text, context.node), context.meter);
+          // Relayed verbatim: a body that does not end with its usage is parsed whole, and refused when it
+          // is not a JSON object (it goes out as application/json).
+          recordUsage(upstreamUsage(text, context.node), context.meter);
           return { body: text };
         },
         relay: (context) => passthroughRelay(streamOptions?.include_usage === true, context),
@@ -106,8 +107,8 @@ function frameData(data: string): string {
     : `data: ${data}\n\n`;
 }
 
-function recordUsage(body: Record<string, unknown>, meter: MeterTap): void {
-  const usage = asRecord(body.usage);
+function recordUsage(value: unknown, meter: MeterTap): void {
+  const usage = asRecord(value);
   const prompt = usage?.prompt_tokens;
   const completion = usage?.completion_tokens;
   if (typeof prompt === "number") meter.usage(prompt, typeof completion === "number" ? completion : 0);

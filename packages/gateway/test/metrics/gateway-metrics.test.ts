@@ -91,6 +91,31 @@ describe("gateway metrics after real requests", () => {
     expect(await sample("cortex_gateway_decode_tokens_per_second_count", labels)).toBe(before + 1);
   });
 
+  it("counts the tokens of non-streaming passthrough answers (chat and embeddings) as their usage says", async () => {
+    const labels = { model: "m1", node: "alpha", dialect: "openai" };
+    const tokens = async () => ({
+      prompt: await sample("cortex_gateway_prompt_tokens_total", labels),
+      completion: await sample("cortex_gateway_completion_tokens_total", labels),
+    });
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "x", maxRetries: 0 });
+    const before = await tokens();
+    const chat = await client.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "count me" }],
+      max_tokens: 3,
+    });
+    const afterChat = await tokens();
+    expect(chat.usage?.completion_tokens).toBe(3);
+    expect(afterChat.prompt - before.prompt).toBe(chat.usage?.prompt_tokens);
+    expect(afterChat.completion - before.completion).toBe(3);
+
+    const embeddings = await client.embeddings.create({ model: "m1", input: ["one two", "three"] });
+    const afterEmbeddings = await tokens();
+    expect(embeddings.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(afterEmbeddings.prompt - afterChat.prompt).toBe(embeddings.usage.prompt_tokens);
+    expect(afterEmbeddings.completion).toBe(afterChat.completion);
+  });
+
   it('requests for random model names are counted under model="unknown", never a label each', async () => {
     const names = Array.from({ length: 20 }, (_, index) => `no-such-model-${index}-${Math.random()}`);
     for (const [index, model] of names.entries()) {
