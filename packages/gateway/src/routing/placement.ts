@@ -18,6 +18,8 @@ export type PlacementPlan =
       readonly kind: "load";
       readonly node: string;
       readonly evict: readonly Eviction[];
+      /** Bytes the model takes there (its profile's size, else the node's estimate; 0 when unknown). */
+      readonly need: number;
       readonly reason: string;
     }
   /** The model is already loading or converting on `node`: wait for that load instead of starting one. */
@@ -57,7 +59,7 @@ export function planPlacement(
     const broken = found.candidates.find((c) => c.entry.state === "failed");
     if (broken !== undefined) {
       const reason = `model ${id} is failed on ${broken.node.name}; its load says why`;
-      return { kind: "load", node: broken.node.name, evict: [], reason };
+      return { kind: "load", node: broken.node.name, evict: [], need: broken.need ?? 0, reason };
     }
     const where = found.candidates.map((c) => c.node.name).join(", ");
     const reason = `model ${id} has no memory estimate on ${where} and no size in its profile`;
@@ -95,7 +97,7 @@ function planForExistingCopy(candidates: readonly PlacementCandidate[]): Placeme
   const loaded = ordered.find((c) => c.entry.state === "loaded");
   if (loaded !== undefined) {
     const reason = `model ${loaded.entry.id} is already loaded on ${loaded.node.name}`;
-    return { kind: "load", node: loaded.node.name, evict: [], reason };
+    return { kind: "load", node: loaded.node.name, evict: [], need: loaded.need ?? 0, reason };
   }
   // One cold load per model: a second load elsewhere would race the first for memory.
   const loading = ordered.find((c) => c.entry.state === "loading" || c.entry.state === "converting");
@@ -124,7 +126,7 @@ function planOnTier(
     const reason =
       `model ${fit.entry.id} fits on ${fit.node.name}${fit.preferred ? " (preferred)" : ""}: ` +
       `${humanBytes(fit.spare)} free after headroom, needs ${humanBytes(fit.need)}`;
-    return { kind: "load", node: fit.node.name, evict: [], reason };
+    return { kind: "load", node: fit.node.name, evict: [], need: fit.need, reason };
   }
 
   const byVictims = compareVictimSets(strategy);
@@ -154,7 +156,7 @@ function planOnTier(
     `evicting ${victims.length} cold model${victims.length === 1 ? "" : "s"} (${victims.map((m) => m.id).join(", ")}) ` +
     `on ${c.node.name}${c.preferred ? " (preferred)" : ""} frees ${humanBytes(freed)} for model ${c.entry.id} ` +
     `(needs ${humanBytes(c.need)}, ${humanBytes(Math.max(0, c.spare))} free)`;
-  return { kind: "load", node: c.node.name, evict, reason };
+  return { kind: "load", node: c.node.name, evict, need: c.need, reason };
 }
 
 function noFit(candidates: readonly SizedCandidate[], id: string): PlacementPlan {

@@ -83,8 +83,6 @@ function isNodeFault(error: unknown): boolean {
 export class ColdLoads {
   readonly #options: ColdLoadsOptions;
   readonly #pending = new Map<string, { done: Promise<void>; waiters: number }>();
-  /** Per model whose requests wait for a swap: the node and busy models it waits for (one key per model offered). */
-  readonly #swapWaits = new Map<string, string>();
 
   constructor(options: ColdLoadsOptions) {
     this.#options = options;
@@ -135,18 +133,11 @@ export class ColdLoads {
       // With the failed nodes left out nothing fits: what failed says more than "no room".
       if (plan.kind === "no_fit" && nodeFault) throw nodeFault;
       if (plan.kind === "no_fit" && context.mayWaitForSwap === true) {
+        // The router keeps the model's swap wait (and records its decision once): it knows when the
+        // requests waiting for it are gone.
         const swap = planSwap(snapshot, request);
-        if (swap !== null) {
-          // One decision per swap a model waits for, not one per retry (every finished request).
-          const blockers = `${swap.node}\u0000${swap.busy.join("\u0000")}`;
-          if (this.#swapWaits.get(modelId) !== blockers) {
-            this.#swapWaits.set(modelId, blockers);
-            this.#options.decide("wait", modelId, swap.node, context.requestId, swap.reason);
-          }
-          throw new SwapPending(swap);
-        }
+        if (swap !== null) throw new SwapPending(swap);
       }
-      this.#swapWaits.delete(modelId);
       try {
         await this.#execute(plan, request, context.requestId, signal);
         return;
@@ -165,16 +156,6 @@ export class ColdLoads {
         );
       }
     }
-  }
-
-  /** The bytes the model takes on `node`: its profile's size, else the node's estimate. */
-  #need(node: string, request: PlacementRequest): number {
-    if (request.requiredMemory !== undefined) return request.requiredMemory;
-    const entry = this.#options
-      .snapshot()
-      .nodes.find((candidate) => candidate.name === node)
-      ?.models.find((model) => model.id === request.modelId);
-    return entry?.memoryEstimate ?? 0;
   }
 
   async #execute(
@@ -210,7 +191,7 @@ export class ColdLoads {
         // for another placement, and the victims get no new requests (each would make its node load
         // the victim again right after unloading it).
         const undo = [
-          this.#options.loading(plan.node, modelId, this.#need(plan.node, request)),
+          this.#options.loading(plan.node, modelId, plan.need),
           ...plan.evict.map((eviction) => this.#options.drain(eviction.node, eviction.modelId)),
         ];
         try {

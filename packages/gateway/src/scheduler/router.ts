@@ -719,21 +719,27 @@ export class Router {
     for (const modelId of this.#swapWaits.keys()) this.pump(modelId);
   }
 
-  /** A waiter's model must wait for a swap: its quantum runs from the first time (docs/decisions.md). */
+  /**
+   * A waiter's model must wait for a swap: its quantum runs from the first time (docs/decisions.md).
+   * One decision per swap it waits for, not one per retry (every finished request): when the wait
+   * starts, and again when it waits for other busy models. The wait ends with its last waiter
+   * (`#checkQuanta`), so the next one is explained again.
+   */
   #noteSwapWait(modelId: string, requestId: string, plan: SwapPlan): void {
     const wait = this.#swapWaits.get(modelId);
     if (!wait) {
       this.#swapWaits.set(modelId, { since: this.#options.now(), requestId, plan, yielded: false });
+      this.#options.decide("wait", modelId, plan.node, requestId, plan.reason);
     } else {
       const before = wait.plan;
       wait.plan = plan;
-      // It waits for other copies now: those yield (and say so), the ones before take requests again.
-      if (
-        wait.yielded &&
-        (before.node !== plan.node || before.busy.join("\u0000") !== plan.busy.join("\u0000"))
-      ) {
-        wait.yielded = false;
-        this.#rebuildYields();
+      if (before.node !== plan.node || before.busy.join("\u0000") !== plan.busy.join("\u0000")) {
+        this.#options.decide("wait", modelId, plan.node, requestId, plan.reason);
+        // It waits for other copies now: those yield (and say so), the ones before take requests again.
+        if (wait.yielded) {
+          wait.yielded = false;
+          this.#rebuildYields();
+        }
       }
     }
     this.#checkQuanta();

@@ -351,6 +351,7 @@ describe("planPlacement", () => {
         { node: "a", modelId: "never", reason: "lru: never used" },
         { node: "a", modelId: "stale", reason: "lru: last used 12m ago" },
       ],
+      need: 2 * GiB,
       reason: "evicting 2 cold models (never, stale) on a frees 2 GiB for model x (needs 2 GiB, 0 B free)",
     });
     const priority = planPlacement(snapshot, request("x", 1 * GiB), "priority");
@@ -371,6 +372,18 @@ describe("planPlacement", () => {
       "lru",
     );
     expect(plan.reason).toMatch(/degraded: no up node can take it/);
+  });
+
+  it("says what the load takes on the chosen node: the profile's size, else that node's own estimate", () => {
+    const snapshot = fleet(
+      node("a", 5 * GiB, [offered("x", 6 * GiB)]),
+      node("b", 4 * GiB, [offered("x", 3 * GiB)]),
+    );
+    expect(planPlacement(snapshot, request("x", undefined), "lru")).toMatchObject({
+      node: "b",
+      need: 3 * GiB,
+    });
+    expect(planPlacement(snapshot, request("x", 2 * GiB), "lru")).toMatchObject({ node: "a", need: 2 * GiB });
   });
 
   it("waits with a reason naming the node", () => {
@@ -469,6 +482,7 @@ describe("planPlacement no_fit", () => {
       kind: "load",
       node: "a",
       evict: [],
+      need: 0,
       reason: "model x is failed on a; its load says why",
     });
     // A healthy copy elsewhere with an estimate is still preferred.

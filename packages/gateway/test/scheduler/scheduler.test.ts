@@ -363,6 +363,28 @@ describe("Scheduler", () => {
     expect(fleet.calls).toHaveLength(2);
   });
 
+  it("explains a wait for a swap again when the requests of an earlier identical wait have left", async () => {
+    const fleet = busyAndBig();
+    const { instance, decisions } = scheduler(fleet);
+    const lease = await instance.route("busy", context("r1"));
+    const waits = () => decisions.list().filter((d) => d.kind === "wait");
+    const gone = new Cancellation();
+    const first = instance.route("big", { requestId: "r2", cancel: gone }).catch((error: unknown) => error);
+    await settled();
+    expect(waits()).toEqual([expect.objectContaining({ model: "big", requestId: "r2" })]);
+    gone.abort(new Error("client gone"));
+    expect(await first).toMatchObject({ message: "client gone" });
+    // The same swap, waited for by a new request: its wait is a new one, and says so.
+    const second = instance.route("big", context("r3"));
+    await settled();
+    expect(waits()).toEqual([
+      expect.objectContaining({ model: "big", requestId: "r2" }),
+      expect.objectContaining({ model: "big", requestId: "r3" }),
+    ]);
+    lease.release();
+    expect((await second).node).toBe("a");
+  });
+
   it("bounds the wait for a swap, and says what it waited for", async () => {
     const fleet = busyAndBig();
     const { instance } = scheduler(fleet, { loadTimeoutMs: 50 });
