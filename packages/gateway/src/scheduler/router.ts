@@ -173,7 +173,7 @@ export class Router {
    * as queued for that node for the ones behind it). A waiter whose model is loaded nowhere it may go
    * gets a cold load started for it.
    */
-  pump(modelId: string): void {
+  pump(modelId: string, unblocked = false): void {
     if (this.#waiting.size(modelId) === 0) return;
     let snapshot = this.snapshot(undefined, modelId);
     let room = this.#room(snapshot, modelId);
@@ -188,20 +188,14 @@ export class Router {
         // No copy has a free sequence, so nobody behind can be sent either: scoring each of them (all of
         // them on every release, with dozens waiting) was most of the gateway's CPU under load. Only a
         // waiter that may use none of the loaded copies still needs its cold load started.
-        if (
-          !waiter.loading &&
-          !room.loadedOn.some((node) => !waiter.exclude?.has(node)) &&
-          !this.#heldByYield(modelId, waiter.exclude)
-        ) {
-          this.#coldLoad(waiter, entry);
+        if (!room.loadedOn.some((node) => !waiter.exclude?.has(node))) {
+          this.#needsLoad(waiter, entry, unblocked);
         }
         continue;
       }
       const choice = this.#choose(snapshot, modelId, waiter.exclude, () => waiter.prefix(), ahead);
       if (choice === null) {
-        if (!waiter.loading && !this.#heldByYield(modelId, waiter.exclude)) {
-          this.#coldLoad(waiter, entry);
-        }
+        this.#needsLoad(waiter, entry, unblocked);
         continue;
       }
       if (choice.dispatch && choice.node !== null) {
@@ -462,6 +456,7 @@ export class Router {
       enqueuedAt: started,
       prefix: () => (computed ??= { value: prefix ? prefix() : null }).value,
       loading: false,
+      replan: false,
       swapWait: null,
       loadSince: null,
       coldLoadMs: 0,
@@ -498,6 +493,18 @@ export class Router {
     waiter.loadSince = null;
   }
 
+  /**
+   * A waiter whose model is loaded nowhere it may go: its cold load starts, unless it is held back by a
+   * yield or one runs for it already. When a copy went idle meanwhile (`unblocked`), a plan being made
+   * may have seen it busy: that waiter plans again once the plan answers "wait for a swap" (else a
+   * second release in the same tick was lost until the next poll).
+   */
+  #needsLoad(waiter: Waiter, entry: Parameters<WaitingRoom["remove"]>[0], unblocked: boolean): void {
+    if (this.#heldByYield(waiter.modelId, waiter.exclude)) return;
+    if (!waiter.loading) this.#coldLoad(waiter, entry);
+    else if (unblocked) waiter.replan = true;
+  }
+
   /** Starts (or joins) the cold load a waiter needs, and re-plans it while the plan was stale. */
   #coldLoad(waiter: Waiter, entry: Parameters<WaitingRoom["remove"]>[0]): void {
     waiter.loading = true;
@@ -515,6 +522,7 @@ export class Router {
           await this.#options.coldLoads().ensure(waiter.modelId, context);
           this.#stopLoadClock(waiter);
           waiter.loading = false;
+          waiter.replan = false;
           waiter.swapWait = null;
           this.#endSwapWait(waiter.modelId);
           this.pump(waiter.modelId);
@@ -526,6 +534,10 @@ export class Router {
             waiter.loading = false;
             waiter.swapWait = error.message;
             this.#noteSwapWait(waiter.modelId, waiter.requestId, error.plan);
+            if (waiter.replan) {
+              waiter.replan = false;
+              this.pump(waiter.modelId);
+            }
             return;
           }
           const stale = isCortexError(error) && error.code === "insufficient_memory";
@@ -704,19 +716,37 @@ export class Router {
           previous === undefined ? held : previous + SERVICE_EWMA * (held - previous),
         );
         this.pump(modelId);
-        this.#pumpSwapWaits();
+        this.#pumpSwapWaits(node, modelId);
       },
     };
   }
 
   /**
-   * After a request ended (and its own model's queue was served first): models waiting for a swap may
-   * load now, if what they waited for has gone idle.
+   * After a request ended (and its own model's queue was served first): a model waiting for a swap can
+   * load only once a copy has gone idle on a node it may go to, so only then is its load tried again.
+   * A release that leaves its copy busy unblocks nobody: re-planning every waiting model on every
+   * release cost a placement plan per model per request under load. The poll re-plans in any case.
    */
-  #pumpSwapWaits(): void {
+  #pumpSwapWaits(node: string, modelId: string): void {
     if (this.#swapWaits.size === 0) return;
     this.#checkQuanta();
-    for (const modelId of this.#swapWaits.keys()) this.pump(modelId);
+    if (!this.#mayBeIdle(node, modelId)) return;
+    const listed = this.#options.reports().find((report) => report.name === node)?.models;
+    if (listed === undefined) return;
+    for (const waiting of [...this.#swapWaits.keys()]) {
+      if (listed.some((model) => model.id === waiting)) this.pump(waiting, true);
+    }
+  }
+
+  /**
+   * Whether the copy may be cold now as placement sees it: none of this gateway's requests on it or
+   * waiting for it (unless it yields). Another gateway's requests are not known until the next poll, so
+   * a copy they keep busy counts as maybe idle: a retry too many, never one missed.
+   */
+  #mayBeIdle(node: string, modelId: string): boolean {
+    const key = slotKey(node, modelId);
+    if (this.#inFlight.has(key)) return false;
+    return this.#waiting.size(modelId) === 0 || this.#yielding.has(key);
   }
 
   /**

@@ -14,6 +14,8 @@ export interface Waiter {
   prefix(): RequestPrefix | null;
   /** A cold load is running on this request's behalf. */
   loading: boolean;
+  /** A copy went idle while that load was being planned: plan again if it says to wait for a swap. */
+  replan: boolean;
   /** Why its model cannot load until busy models are served (a swap it waits for); null otherwise. */
   swapWait: string | null;
   /** When the cold load it waits for started (ms); null when none is running for it. */

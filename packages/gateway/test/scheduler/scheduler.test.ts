@@ -1,10 +1,17 @@
 import { CortexError, type NeuronModel } from "@cortex/core";
 import { describe, expect, it, vi } from "vitest";
+import * as placement from "../../src/routing/placement.js";
 import { Cancellation } from "../../src/cancellation.js";
 import { DecisionLog } from "../../src/scheduler/decision-log.js";
 import { Scheduler, type Route, type SchedulerEffects } from "../../src/scheduler/scheduler.js";
 import type { ModelPlacementProfile } from "../../src/runtime/gateway-runtime.js";
 import type { NodeReport } from "../../src/routing/to-node-snapshot.js";
+
+// Placement itself, counted: how often the scheduler plans is part of what it costs per request.
+vi.mock("../../src/routing/placement.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof placement>();
+  return { ...actual, planPlacement: vi.fn(actual.planPlacement) };
+});
 
 const MiB = 1024 * 1024;
 
@@ -383,6 +390,68 @@ describe("Scheduler", () => {
     ]);
     lease.release();
     expect((await second).node).toBe("a");
+  });
+
+  it("retries a load waiting for a swap only when a request's end leaves a copy idle, not on every release", async () => {
+    const fleet = busyAndBig();
+    const { instance } = scheduler(fleet);
+    const leases = [await instance.route("busy", context("r1")), await instance.route("busy", context("r2"))];
+    const big = instance.route("big", context("r3"));
+    await settled();
+    vi.mocked(placement.planPlacement).mockClear();
+    // busy still has a request in flight: nothing can be swapped, so nothing is planned.
+    leases[0]?.release();
+    await settled();
+    expect(placement.planPlacement).not.toHaveBeenCalled();
+    leases[1]?.release();
+    expect((await big).node).toBe("a");
+    expect(placement.planPlacement).toHaveBeenCalled();
+    expect(fleet.calls).toEqual(["unload busy on a", "load big on a"]);
+  });
+
+  it("loads a model waiting for a swap on whichever node a copy goes idle first, not only where it planned to wait", async () => {
+    const fleet = fakeFleet(
+      ["a", "b"].map((name) => ({
+        name,
+        total: 100 * MiB,
+        models: { busy: { memory: 80 * MiB, loaded: true }, big: { memory: 50 * MiB } },
+      })),
+    );
+    const { instance, decisions } = scheduler(fleet);
+    const onA = await instance.route("busy", context("r1"));
+    const onlyB = (requestId: string) => ({ ...context(requestId), exclude: new Set(["a"]) });
+    const onB = [await instance.route("busy", onlyB("r2")), await instance.route("busy", onlyB("r3"))];
+    expect([onA.node, ...onB.map((lease) => lease.node)]).toEqual(["a", "b", "b"]);
+    const big = instance.route("big", context("r4"));
+    await settled();
+    // It waits on a, where fewer requests go first; b goes idle before a does.
+    expect(decisions.list().at(-1)).toMatchObject({ kind: "wait", node: "a" });
+    for (const lease of onB) lease.release();
+    expect((await big).node).toBe("b");
+    expect(fleet.calls).toEqual(["unload busy on b", "load big on b"]);
+    onA.release();
+  });
+
+  it("loads a model waiting for two busy models when both go idle in the same tick", async () => {
+    const fleet = fakeFleet([
+      {
+        name: "a",
+        total: 100 * MiB,
+        models: {
+          x: { memory: 40 * MiB, loaded: true },
+          y: { memory: 40 * MiB, loaded: true },
+          big: { memory: 70 * MiB },
+        },
+      },
+    ]);
+    const { instance } = scheduler(fleet);
+    const leases = [await instance.route("x", context("r1")), await instance.route("y", context("r2"))];
+    const big = instance.route("big", context("r3"));
+    await settled();
+    // x's end starts a plan that still sees y busy; y's end comes before that plan has answered.
+    for (const lease of leases) lease.release();
+    expect((await big).node).toBe("a");
+    expect(fleet.calls).toEqual(["unload x on a", "unload y on a", "load big on a"]);
   });
 
   it("bounds the wait for a swap, and says what it waited for", async () => {
