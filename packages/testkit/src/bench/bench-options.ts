@@ -85,13 +85,14 @@ export const BENCH_USAGE = `usage: node scripts/bench.js [neuron|gateway|kv|all|
   --ttft-requests N    streaming requests per path for TTFT (default 30)
   --profile            profile cortex even when it meets its targets
   --fake-only          gateway bench against the fake neuron only
-  --sessions N         kv bench: concurrent agent sessions (default 6; the neuron has 2 sequences)
-  --turns N            kv bench: turns per session (default 3)
-  --prefix-tokens N    kv bench: tokens of each session's own prefix (default 2000)
+  --sessions N         kv / fleet bench: concurrent agent sessions (default 6 / 12)
+  --turns N            kv / fleet bench: turns per session (default 3 / 4)
+  --prefix-tokens N    kv / fleet bench: tokens of each session's own prefix (default 2000 / 8000)
   --prefill-tokens N   kv bench: tokens of the cold prefill per thread mode (default 4000)
   --sequences N        fleet bench: sequences per neuron (default 2, the neuron's default parallel)
   --wait-quiet S       before each suite, wait up to S s for a quiet CPU (PSI avg10 <= 20%; default 60, 0 = off)
-  --max-minutes M      hard budget for the whole run (default 20)
+  --max-minutes M      hard budget for the whole run (default 20): later phases (fleet: policies, turns)
+                       are skipped and the report lists them
   --out DIR            results folder (default bench-results)`;
 
 /** Throws an Error fit to print next to BENCH_USAGE. */
@@ -160,6 +161,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     },
     fleet: {
       ...DEFAULT_FLEET_BENCH,
+      sessions: count("--sessions", values.sessions ?? String(DEFAULT_FLEET_BENCH.sessions), 1, 64),
+      turns: count("--turns", values.turns ?? String(DEFAULT_FLEET_BENCH.turns), 2, 32),
+      prefixTokens: count(
+        "--prefix-tokens",
+        values["prefix-tokens"] ?? String(DEFAULT_FLEET_BENCH.prefixTokens),
+        256,
+        60_000,
+      ),
       sequencesPerNode: count(
         "--sequences",
         values.sequences ?? String(DEFAULT_FLEET_BENCH.sequencesPerNode),

@@ -20,6 +20,11 @@ export class Deadline {
     return false;
   }
 
+  /** Records `what` as skipped: work a phase left out on its own once `remainingMs()` reached 0. */
+  skip(what: string): void {
+    this.#skipped.push(what);
+  }
+
   get skipped(): readonly string[] {
     return this.#skipped;
   }

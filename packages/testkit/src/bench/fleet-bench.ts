@@ -1,11 +1,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SseParser, spawnListening, type SpawnedProcess } from "@cortex/core";
+import { spawnListening, type SpawnedProcess } from "@cortex/core";
+import { Pool } from "undici";
 import { spawnFakeEngineNeuron, type FakeEngineNeuron } from "../fake-engine/spawn-fake-engine-neuron.js";
 import { repoRoot } from "../repo-root.js";
+import type { Deadline } from "./deadline.js";
 import { formatNumber, formatPercent, markdownTable } from "./format-markdown.js";
 import { percentile } from "./stats.js";
+import { streamChat, type ChatMessage } from "./stream-chat.js";
+import { ttftMs } from "./stream-sample.js";
 
 /**
  * `npm run bench:fleet`: three neurons on loopback (real `neuron serve` processes on the fake engine,
@@ -57,11 +61,41 @@ export const FLEET_TIMINGS = {
 } as const;
 
 const NODES = ["n1", "n2", "n3"] as const;
+/**
+ * One request, headers to last chunk. A returning turn takes well under a second and a cold 8k prompt a
+ * few on the fake; a minute means a hung stream, which must fail the run rather than hold it forever.
+ */
+export const FLEET_REQUEST_TIMEOUT_MS = 60_000;
 
 export type TurnSample = { session: number; turn: number } & Omit<ChatResult, "text">;
 
+/** One side-by-side run: a routing policy on three nodes, or the single-node reference. */
+export interface FleetPlan {
+  policy: FleetPolicy;
+  reference: boolean;
+  /** What the log and a skipped entry call it. */
+  label: string;
+}
+
+export const FLEET_PLANS: readonly FleetPlan[] = [
+  ...FLEET_POLICIES.map((policy) => ({ policy, reference: false, label: policy })),
+  {
+    policy: "prefix",
+    reference: true,
+    label: "single node with an unbounded KV tier (reuse reference)",
+  },
+];
+
+export interface FleetBenchResult {
+  runs: FleetRun[];
+  /** Runs, or the later turns of a run, left out because the time budget (`--max-minutes`) ran out. */
+  skipped: readonly string[];
+}
+
 export interface FleetRun {
   policy: FleetPolicy | "single-node-reference";
+  /** The budget ran out mid-run: sessions stopped between turns, so its numbers are not comparable. */
+  cutShort: boolean;
   turns: TurnSample[];
   wallMs: number;
   completionTokens: number;
@@ -74,6 +108,7 @@ export interface FleetRun {
 
 export interface FleetSummaryRow {
   policy: FleetRun["policy"];
+  cutShort: boolean;
   returningTtftP50Ms: number;
   returningTtftP90Ms: number;
   tokensPerSecond: number;
@@ -93,25 +128,29 @@ export interface FleetSummary {
   };
 }
 
+/**
+ * Runs the plans one after another while `deadline` allows: a plan that would start after it is skipped,
+ * and a plan running when it passes stops its sessions between turns (its run is marked cut short).
+ */
 export async function runFleetBench(
   options: FleetBenchOptions,
+  deadline: Deadline,
   log: (line: string) => void,
-): Promise<FleetRun[]> {
+  runPlan: (plan: FleetPlan, options: FleetBenchOptions, deadline: Deadline) => Promise<FleetRun> = runPolicy,
+): Promise<FleetBenchResult> {
   const runs: FleetRun[] = [];
-  for (const policy of FLEET_POLICIES) {
-    log(`fleet bench: ${policy}`);
-    runs.push(await runPolicy(policy, options, false));
+  for (const plan of FLEET_PLANS) {
+    if (!deadline.allows(`fleet bench: ${plan.label}`)) continue;
+    log(`fleet bench: ${plan.label}`);
+    const run = await runPlan(plan, options, deadline);
+    if (run.cutShort) deadline.skip(`fleet bench: ${plan.label}, the turns after the deadline`);
+    runs.push(run);
   }
-  log("fleet bench: single node with an unbounded KV tier (reuse reference)");
-  runs.push(await runPolicy("prefix", options, true));
-  return runs;
+  return { runs, skipped: deadline.skipped };
 }
 
-async function runPolicy(
-  policy: FleetPolicy,
-  options: FleetBenchOptions,
-  reference: boolean,
-): Promise<FleetRun> {
+async function runPolicy(plan: FleetPlan, options: FleetBenchOptions, deadline: Deadline): Promise<FleetRun> {
+  const { policy, reference } = plan;
   const names = reference ? ["solo"] : [...NODES];
   const agent = {
     memory: 4_000_000,
@@ -124,6 +163,7 @@ async function runPolicy(
   const parallel = reference ? options.sessions : options.sequencesPerNode;
   const neurons: FakeEngineNeuron[] = [];
   let gateway: (SpawnedProcess & { cleanup: () => Promise<void> }) | undefined;
+  let pool: Pool | undefined;
   try {
     for (const name of names) {
       neurons.push(
@@ -136,6 +176,10 @@ async function runPolicy(
     }
     gateway = await spawnGateway(policy, neurons, options, reference);
     const url = gateway.url;
+    // No socket limit: every session and every burst request streams at once.
+    const dispatcher = new Pool(url, { connections: null });
+    pool = dispatcher;
+    const send: ChatFn = (model, messages, maxTokens) => chat(dispatcher, model, messages, maxTokens);
     await until(`agent loaded on every node`, async () => {
       const models = (await (await fetch(`${url}/v1/models`)).json()) as {
         data: { id: string; loaded_on: string[] }[];
@@ -143,26 +187,29 @@ async function runPolicy(
       return models.data.find((model) => model.id === "agent")?.loaded_on.length === names.length;
     });
     // The burst's model starts on one node; replicas come from its queue.
-    await chat(url, "burst", [{ role: "user", content: "warm up" }], 1);
+    await send("burst", [{ role: "user", content: "warm up" }], 1);
 
     const started = Date.now();
-    const sessions = Array.from({ length: options.sessions }, (_, index) => runSession(url, index, options));
+    const sessions = Array.from({ length: options.sessions }, (_, index) =>
+      runSession(send, index, options, deadline),
+    );
     let burstStart = 0;
-    const burstDone = reference
-      ? Promise.resolve([] as number[])
-      : (async () => {
-          // A second in, while the sessions' first turns are being evaluated: the burst competes with them.
-          await delay(1000);
-          burstStart = Date.now();
-          return Promise.all(
-            Array.from({ length: options.burstRequests }, (_, i) =>
-              chat(url, "burst", [{ role: "user", content: `burst ${i}` }], options.burstTokens).then(
-                (result) => result.completionTokens,
+    const burstDone =
+      reference || deadline.remainingMs() <= 0
+        ? Promise.resolve([] as number[])
+        : (async () => {
+            // A second in, while the sessions' first turns are being evaluated: the burst competes with them.
+            await delay(1000);
+            burstStart = Date.now();
+            return Promise.all(
+              Array.from({ length: options.burstRequests }, (_, i) =>
+                send("burst", [{ role: "user", content: `burst ${i}` }], options.burstTokens).then(
+                  (result) => result.completionTokens,
+                ),
               ),
-            ),
-          );
-        })();
-    const [turns, burstTokens] = await Promise.all([Promise.all(sessions), burstDone]);
+            );
+          })();
+    const [sessionRuns, burstTokens] = await Promise.all([Promise.all(sessions), burstDone]);
     const wallMs = Date.now() - started;
     const decisions = (
       (await (await fetch(`${url}/admin/decisions`)).json()) as {
@@ -171,11 +218,12 @@ async function runPolicy(
     ).decisions;
     const replicaAdds = decisions.filter((d) => d.kind === "replica" && d.message.startsWith("adding"));
     const firstBurstReplica = replicaAdds.find((d) => d.model === "burst" && d.at >= burstStart);
-    const all = turns.flat();
+    const all = sessionRuns.flatMap((session) => session.turns);
     const routes: Record<string, number> = {};
     for (const sample of all) routes[sample.route ?? "none"] = (routes[sample.route ?? "none"] ?? 0) + 1;
     return {
       policy: reference ? "single-node-reference" : policy,
+      cutShort: sessionRuns.some((session) => session.cutShort),
       turns: all,
       wallMs,
       completionTokens:
@@ -184,12 +232,13 @@ async function runPolicy(
       replicaLoads: replicaAdds.length,
       swaps: decisions.filter((d) => d.kind === "evict").length,
       burstReplicaDelayPolls:
-        firstBurstReplica === undefined || reference
+        firstBurstReplica === undefined || reference || burstStart === 0
           ? null
           : Math.max(0, firstBurstReplica.at - burstStart - options.replicaAfterMs) / options.pollMs,
       routes,
     };
   } finally {
+    await pool?.destroy();
     if (gateway) {
       await gateway.stop("SIGKILL");
       await gateway.cleanup();
@@ -198,24 +247,34 @@ async function runPolicy(
   }
 }
 
-type Message = { role: "system" | "user" | "assistant"; content: string };
+/** One streaming chat through the gateway (the bench's one request path, `streamChat`). */
+export type ChatFn = (model: string, messages: ChatMessage[], maxTokens: number) => Promise<ChatResult>;
 
-async function runSession(url: string, index: number, options: FleetBenchOptions): Promise<TurnSample[]> {
+/**
+ * One agent session: each turn sends the conversation so far plus a short question. Stops between
+ * turns once the deadline has passed (`cutShort`): a turn in flight finishes, bounded by its timeout.
+ */
+export async function runSession(
+  send: ChatFn,
+  index: number,
+  options: FleetBenchOptions,
+  deadline: Deadline,
+): Promise<{ turns: TurnSample[]; cutShort: boolean }> {
   // Distinct words per session, so no two sessions share a prompt prefix beyond the first word.
   const system = Array.from({ length: options.prefixTokens }, (_, i) => `s${index}w${i % 997}`).join(" ");
-  const history: Message[] = [{ role: "system", content: system }];
-  const samples: TurnSample[] = [];
+  const history: ChatMessage[] = [{ role: "system", content: system }];
+  const turns: TurnSample[] = [];
   for (let turn = 1; turn <= options.turns; turn++) {
+    if (deadline.remainingMs() <= 0) return { turns, cutShort: true };
     history.push({ role: "user", content: `Session ${index}, turn ${turn}: what next?` });
-    const result = await chat(url, "agent", history, options.maxTokens);
-    const { text, ...sample } = result;
-    samples.push({ session: index, turn, ...sample });
+    const { text, ...sample } = await send("agent", history, options.maxTokens);
+    turns.push({ session: index, turn, ...sample });
     history.push({ role: "assistant", content: text });
   }
-  return samples;
+  return { turns, cutShort: false };
 }
 
-interface ChatResult {
+export interface ChatResult {
   ttftMs: number;
   promptTokens: number;
   cachedTokens: number;
@@ -225,50 +284,33 @@ interface ChatResult {
   text: string;
 }
 
-/** One streaming chat through the gateway, timed to its first content chunk. */
-async function chat(url: string, model: string, messages: Message[], maxTokens: number): Promise<ChatResult> {
-  const sent = Date.now();
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model,
-      messages,
-      max_tokens: maxTokens,
-      stream: true,
-      stream_options: { include_usage: true },
-    }),
+async function chat(
+  pool: Pool,
+  model: string,
+  messages: ChatMessage[],
+  maxTokens: number,
+): Promise<ChatResult> {
+  const sample = await streamChat(pool, {
+    model,
+    prompt: messages,
+    maxTokens,
+    timeoutMs: FLEET_REQUEST_TIMEOUT_MS,
+  }).catch((error: unknown) => {
+    throw new Error(`fleet bench: ${model}: ${(error as Error).message}`, { cause: error });
   });
-  if (response.status !== 200 || !response.body) {
-    throw new Error(`fleet bench: ${model} answered ${response.status}: ${await response.text()}`);
-  }
-  const parser = new SseParser();
-  const decoder = new TextDecoder();
-  let ttftMs = Number.NaN;
-  let text = "";
-  let usage = { prompt_tokens: 0, completion_tokens: 0, prompt_tokens_details: { cached_tokens: 0 } };
-  for await (const bytes of response.body) {
-    for (const message of parser.push(decoder.decode(bytes as Uint8Array, { stream: true }))) {
-      if (message.data === "[DONE]") continue;
-      const chunk = JSON.parse(message.data) as {
-        choices?: { delta?: { content?: string } }[];
-        usage?: typeof usage | null;
-      };
-      const content = chunk.choices?.[0]?.delta?.content ?? "";
-      if (content !== "" && Number.isNaN(ttftMs)) ttftMs = Date.now() - sent;
-      text += content;
-      if (chunk.usage) usage = chunk.usage;
-    }
-  }
   return {
-    ttftMs,
-    promptTokens: usage.prompt_tokens,
-    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-    completionTokens: usage.completion_tokens,
-    node: response.headers.get("x-cortex-node"),
-    route: response.headers.get("x-cortex-route"),
-    text,
+    ttftMs: ttftMs(sample),
+    promptTokens: sample.promptTokens ?? 0,
+    cachedTokens: sample.cachedTokens ?? 0,
+    completionTokens: sample.tokens,
+    node: header(sample.headers["x-cortex-node"]),
+    route: header(sample.headers["x-cortex-route"]),
+    text: sample.text,
   };
+}
+
+function header(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 async function spawnGateway(
@@ -332,6 +374,7 @@ export function summarizeFleetBench(runs: readonly FleetRun[]): FleetSummary {
     const cached = run.turns.reduce((sum, sample) => sum + sample.cachedTokens, 0);
     return {
       policy: run.policy,
+      cutShort: run.cutShort,
       returningTtftP50Ms: percentile(returning, 50),
       returningTtftP90Ms: percentile(returning, 90),
       tokensPerSecond: run.completionTokens / (run.wallMs / 1000),
@@ -341,7 +384,9 @@ export function summarizeFleetBench(runs: readonly FleetRun[]): FleetSummary {
       burstReplicaDelayPolls: run.burstReplicaDelayPolls,
     };
   });
-  const row = (policy: FleetRun["policy"]) => rows.find((candidate) => candidate.policy === policy);
+  // A run cut short by the time budget is not compared: its sessions stopped at different turns.
+  const row = (policy: FleetRun["policy"]) =>
+    rows.find((candidate) => candidate.policy === policy && !candidate.cutShort);
   const prefix = row("prefix");
   const leastBusy = row("least-busy");
   const reference = row("single-node-reference");
@@ -367,7 +412,12 @@ export function summarizeFleetBench(runs: readonly FleetRun[]): FleetSummary {
   };
 }
 
-export function formatFleetReport(summary: FleetSummary, options: FleetBenchOptions, header: string): string {
+export function formatFleetReport(
+  summary: FleetSummary,
+  options: FleetBenchOptions,
+  header: string,
+  skipped: readonly string[] = [],
+): string {
   const verdict = (met: boolean | undefined) => (met === undefined ? "–" : met ? "met" : "MISSED");
   const table = markdownTable(
     [
@@ -381,7 +431,7 @@ export function formatFleetReport(summary: FleetSummary, options: FleetBenchOpti
       "burst → replica",
     ],
     summary.rows.map((row) => [
-      row.policy,
+      row.cutShort ? `${row.policy} (cut short)` : row.policy,
       `${formatNumber(row.returningTtftP50Ms)} ms`,
       `${formatNumber(row.returningTtftP90Ms)} ms`,
       formatNumber(row.tokensPerSecond),
@@ -407,6 +457,9 @@ export function formatFleetReport(summary: FleetSummary, options: FleetBenchOpti
       `throughput ≥ least-busy: ${verdict(summary.targets.throughput)}; reuse ≥ 90% of the single-node ` +
       `reference: ${verdict(summary.targets.reuse)}; burst replica within 2 polls: ` +
       `${verdict(summary.targets.burstReplica)}.`,
+    ...(skipped.length > 0
+      ? ["", `Skipped (time budget, --max-minutes; cut-short runs are not compared): ${skipped.join("; ")}.`]
+      : []),
   ].join("\n");
 }
 

@@ -112,11 +112,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options.suite === "fleet") {
     missed ||= await runSuite("fleet", "fleet routing policies", async () => {
-      const runs = await runFleetBench(options.fleet, log);
-      const summary = summarizeFleetBench(runs);
+      const result = await runFleetBench(options.fleet, deadline, log);
+      const summary = summarizeFleetBench(result.runs);
       return {
-        json: { options: options.fleet, summary, runs },
-        markdown: (header) => formatFleetReport(summary, options.fleet, header),
+        json: { options: options.fleet, summary, ...result },
+        markdown: (header) => formatFleetReport(summary, options.fleet, header, result.skipped),
         missed: Object.values(summary.targets).includes(false),
       };
     });

@@ -15,14 +15,18 @@ interface ChunkShape {
 
 export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
 
+/** A stream's sample and the response headers (the gateway's `x-cortex-node`, `x-cortex-route`). */
+export type StreamChatResult = StreamSample & { headers: Dispatcher.ResponseData["headers"] };
+
 /**
  * One streaming `POST /v1/chat/completions` through `dispatcher` (one user message, or `messages`):
- * times the first and last content chunks and takes the token counts from the final usage chunk.
+ * times the first and last content chunks and takes the token counts from the final usage chunk. The
+ * whole exchange, body included, is bounded by `timeoutMs`.
  */
 export async function streamChat(
   dispatcher: Dispatcher,
   request: { model: string; prompt: string | ChatMessage[]; maxTokens: number; timeoutMs: number },
-): Promise<StreamSample> {
+): Promise<StreamChatResult> {
   const startedAt = performance.now();
   const response = await dispatcher.request({
     method: "POST",
@@ -57,5 +61,15 @@ export async function streamChat(
     }
   }
   const endedAt = performance.now();
-  return { startedAt, firstTokenAt, lastTokenAt, endedAt, tokens, text, promptTokens, cachedTokens };
+  return {
+    startedAt,
+    firstTokenAt,
+    lastTokenAt,
+    endedAt,
+    tokens,
+    text,
+    promptTokens,
+    cachedTokens,
+    headers: response.headers,
+  };
 }
