@@ -1,4 +1,4 @@
-import type { FleetSnapshot, HeldPrefix } from "./fleet-snapshot.js";
+import type { FleetSnapshot, HeldPrefix, ModelOnNode } from "./fleet-snapshot.js";
 import type { ReuseSource, RouteCandidate } from "./route-score.js";
 
 /** What routing knows of a request's prompt: its prefix chain (`cortex-msg-v1`) and a size estimate. */
@@ -68,7 +68,7 @@ export interface CandidateOptions {
 
 /** The nodes where the model is loaded and routable, with what each holds of the request's prompt. */
 export function routeCandidates(snapshot: FleetSnapshot, options: CandidateOptions): RouteCandidate[] {
-  const { modelId, allowedNodes, preferredNodes, prefix, routed, waitingAhead } = options;
+  const { modelId, allowedNodes, preferredNodes } = options;
   // A plain loop: this runs several times per request.
   const candidates: RouteCandidate[] = [];
   for (const node of snapshot.nodes) {
@@ -76,25 +76,53 @@ export function routeCandidates(snapshot: FleetSnapshot, options: CandidateOptio
     if (allowedNodes !== undefined && !allowedNodes.includes(node.name)) continue;
     const entry = node.models.find((m) => m.id === modelId && m.state === "loaded" && m.allowed);
     if (entry === undefined) continue;
-    const reuse =
-      prefix === null
-        ? null
-        : deepestHeld(prefix.chain, entry.prefixes, (fp) =>
-            routed?.memory.tokens(modelId, node.name, fp, routed.now, routed.ttlMs),
-          );
-    candidates.push({
+    const copy = {
       node: node.name,
       health: node.state,
-      slots: entry.slots ?? Number.POSITIVE_INFINITY,
-      busy: entry.inFlight + entry.queued,
-      waitingAhead: waitingAhead?.get(node.name) ?? 0,
-      reuseTokens: reuse?.tokens ?? 0,
-      reuseSource: reuse?.source ?? null,
-      prefillMsPerToken: entry.prefillMsPerToken,
+      entry,
       preferred: preferredNodes?.includes(node.name) ?? false,
-    });
+    };
+    candidates.push(routeCandidate(copy, entry.inFlight, options));
   }
   return candidates;
+}
+
+/** A loaded copy of a model routing may use: its node, and the model's entry in that node's snapshot. */
+export interface RoutableCopy {
+  readonly node: string;
+  readonly health: "up" | "degraded";
+  readonly entry: ModelOnNode;
+  /** The model's profile prefers this node. */
+  readonly preferred: boolean;
+}
+
+/**
+ * One copy as routing scores it, with `inFlight` the requests holding its sequences (the snapshot's
+ * count, or the router's own up-to-date one).
+ */
+export function routeCandidate(
+  copy: RoutableCopy,
+  inFlight: number,
+  options: CandidateOptions,
+): RouteCandidate {
+  const { modelId, prefix, routed, waitingAhead } = options;
+  const reuse =
+    prefix === null
+      ? null
+      : deepestHeld(prefix.chain, copy.entry.prefixes, (fp) =>
+          routed?.memory.tokens(modelId, copy.node, fp, routed.now, routed.ttlMs),
+        );
+  return {
+    node: copy.node,
+    health: copy.health,
+    slots: copy.entry.slots ?? Number.POSITIVE_INFINITY,
+    busy: inFlight + copy.entry.queued,
+    waitingAhead: waitingAhead?.get(copy.node) ?? 0,
+    reuseTokens: reuse?.tokens ?? 0,
+    reuseSource: reuse?.source ?? null,
+    prefillMsPerToken: copy.entry.prefillMsPerToken,
+    preferred: copy.preferred,
+  };
 }
 
 /**

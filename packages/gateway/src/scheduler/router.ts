@@ -2,7 +2,13 @@ import { CortexError, DEFAULT_PRIORITY_CLASS, isCortexError, type PriorityClass 
 import { Cancellation } from "../cancellation.js";
 import type { FleetSnapshot, NodeSnapshot } from "../routing/fleet-snapshot.js";
 import type { SwapPlan } from "../routing/placement.js";
-import { RoutedPrefixes, routeCandidates, type RequestPrefix } from "../routing/route-candidates.js";
+import {
+  RoutedPrefixes,
+  routeCandidate,
+  type CandidateOptions,
+  type RequestPrefix,
+  type RoutableCopy,
+} from "../routing/route-candidates.js";
 import {
   chooseRoute,
   describeMove,
@@ -113,7 +119,8 @@ const DOWN_NODE_RETRY_AFTER_S = 10;
  * (serving them as sequences free up), has a model loaded through the cold-load queue when no node has
  * it, and counts the requests this gateway has in flight per node so the next pick sees them before the
  * next poll does. The only owner of routing state: in-flight leases, the waiting room, the routes
- * remembered for prefixes, copies being drained (defrag), and the fleet snapshot the policies read.
+ * remembered for prefixes, copies being drained (defrag), the per-model view of the copies routing
+ * reads, and the fleet snapshot placement reads.
  */
 export class Router {
   readonly #options: RouterOptions;
@@ -143,6 +150,9 @@ export class Router {
    */
   readonly #loading = new Map<string, { holders: number; bytes: number }>();
   #baseSnapshots = new WeakMap<NodeReport, NodeSnapshot>();
+  /** Per model: the copies routing may use, for the reports and configuration in `#copiesFor`. */
+  readonly #copiesOf = new Map<string, readonly Copy[]>();
+  #copiesFor: { reports: readonly NodeReport[]; config: SchedulerConfig } | undefined;
   /** What the cached node snapshots were built with: a reload or a pin change makes them stale. */
   #snapshotsFor: { config: SchedulerConfig; pins: number } | undefined;
 
@@ -157,12 +167,11 @@ export class Router {
     // The requests of a model kept busy are what notices another model's quantum running out.
     this.#checkQuanta();
     if (this.#waiting.size(modelId) === 0) {
-      const snapshot = this.snapshot(context.exclude, modelId);
-      const choice = this.#choose(snapshot, modelId, context.exclude, context.prefix, undefined);
+      const choice = this.#choose(modelId, context.exclude, context.prefix, undefined);
       if (choice?.dispatch && choice.node !== null) {
         return this.#dispatch(modelId, choice, context.requestId, context.prefix, 0);
       }
-      if (choice === null) this.assertOffered(modelId, snapshot);
+      if (choice === null) this.assertOffered(modelId, this.snapshot(context.exclude, modelId));
     }
     return this.#wait(modelId, context, started);
   }
@@ -175,25 +184,24 @@ export class Router {
    */
   pump(modelId: string, unblocked = false): void {
     if (this.#waiting.size(modelId) === 0) return;
-    let snapshot = this.snapshot(undefined, modelId);
-    let room = this.#room(snapshot, modelId);
+    let free = this.#hasFree(modelId);
+    const loaded = this.#loadedFor(modelId, undefined);
     // Nobody can go now, and every waiter may use a loaded copy (none excludes a node it failed on), so
     // none needs a cold load either: nothing to do, without even copying the queue.
-    if (!hasFree(room) && room.loadedOn.length > 0 && this.#waiting.excluding(modelId) === 0) return;
+    if (!free && loaded && this.#waiting.excluding(modelId) === 0) return;
     const entries = this.#waiting.entries(modelId);
-    const ahead = new Map<string, number>();
+    let ahead: Map<string, number> | undefined;
     for (const entry of entries) {
       const waiter = entry.item;
-      if (!hasFree(room)) {
+      if (!free) {
         // No copy has a free sequence, so nobody behind can be sent either: scoring each of them (all of
         // them on every release, with dozens waiting) was most of the gateway's CPU under load. Only a
         // waiter that may use none of the loaded copies still needs its cold load started.
-        if (!room.loadedOn.some((node) => !waiter.exclude?.has(node))) {
-          this.#needsLoad(waiter, entry, unblocked);
-        }
+        if (loaded && this.#waiting.excluding(modelId) === 0) return;
+        if (!this.#loadedFor(modelId, waiter.exclude)) this.#needsLoad(waiter, entry, unblocked);
         continue;
       }
-      const choice = this.#choose(snapshot, modelId, waiter.exclude, () => waiter.prefix(), ahead);
+      const choice = this.#choose(modelId, waiter.exclude, () => waiter.prefix(), ahead);
       if (choice === null) {
         this.#needsLoad(waiter, entry, unblocked);
         continue;
@@ -204,16 +212,14 @@ export class Router {
         this.#stopLoadClock(waiter);
         const lease = this.#dispatchLease(modelId, choice, waiter.requestId, () => waiter.prefix());
         waiter.settle(lease);
-        // The next waiter is scored on a snapshot with this lease counted, unless that took the last free
-        // sequence: then nobody else goes now, and the one snapshot per release is all it costs.
-        room.free.set(lease.node, (room.free.get(lease.node) ?? 1) - 1);
-        if (hasFree(room)) {
-          snapshot = this.snapshot(undefined, modelId);
-          room = this.#room(snapshot, modelId);
-        }
+        // The lease is counted: the next waiter sees the sequence taken.
+        free = this.#hasFree(modelId);
         continue;
       }
-      if (choice.node !== null) ahead.set(choice.node, (ahead.get(choice.node) ?? 0) + 1);
+      if (choice.node !== null) {
+        ahead ??= new Map();
+        ahead.set(choice.node, (ahead.get(choice.node) ?? 0) + 1);
+      }
     }
   }
 
@@ -271,32 +277,20 @@ export class Router {
       .filter((report) => !exclude?.has(report.name))
       .map((report) => {
         const node = this.#withOwnLoads(this.#baseSnapshot(report));
-        const own = this.#ownAtReport.get(report);
-        const { lastSeen: seen, polledAt } = report as { lastSeen?: number | null; polledAt?: number };
-        // The report's counts were taken somewhere between the poll's sending and its arrival.
-        const from =
-          typeof polledAt === "number" && typeof seen === "number" && polledAt <= seen ? polledAt : seen;
         const models =
           onlyModel === undefined ? node.models : node.models.filter((model) => model.id === onlyModel);
         return {
           ...node,
           models: models.map((model) => {
             const key = slotKey(node.name, model.id);
-            const local = this.#inFlight.get(key) ?? 0;
             // Its gateway queue waits for the swap back, not for this copy: it must not keep it busy.
             const yielding = this.#yielding.size > 0 && this.#yielding.has(key);
-            // The node's count includes ours as they were when it reported; the rest are other gateways'.
-            const ours =
-              typeof seen === "number" && typeof from === "number"
-                ? this.#ownAt(key, from, seen)
-                : (own?.get(key) ?? 0);
-            const others = Math.max(0, model.inFlight - ours);
             const surplus =
               model.state === "loaded" &&
               (copies.get(model.id) ?? 0) > config.profileOf(model.id).replicas.min;
             return {
               ...model,
-              inFlight: local + others,
+              inFlight: this.#inFlightOn(report, key, model.inFlight),
               waiting: yielding ? 0 : this.#waiting.size(model.id),
               surplus,
               state:
@@ -316,10 +310,12 @@ export class Router {
   drain(node: string, modelId: string): () => void {
     const key = slotKey(node, modelId);
     this.#draining.set(key, (this.#draining.get(key) ?? 0) + 1);
+    this.#copiesOf.delete(modelId);
     return once(() => {
       const left = (this.#draining.get(key) ?? 1) - 1;
       if (left > 0) this.#draining.set(key, left);
       else this.#draining.delete(key);
+      this.#copiesOf.delete(modelId);
       // Requests queued for the model may go to this copy again.
       this.pump(modelId);
     });
@@ -371,60 +367,135 @@ export class Router {
   }
 
   /**
-   * Where `modelId` is loaded and routable on `snapshot` (exclusions aside), and whether any of those
-   * copies has a sequence free: without one, no request for the model can be sent anywhere now.
+   * The copies of `modelId` routing may send requests to as the reports in force show them (loaded,
+   * allowed, node not down, not draining), built once per model per change of the reports, the
+   * configuration or the drains instead of a fleet snapshot per request. What changes per request (this
+   * gateway's leases, yields, exclusions) is read live: see `#inFlightOf`, `#usable`.
    */
-  #room(snapshot: FleetSnapshot, modelId: string): Room {
-    const candidates = routeCandidates(snapshot, { ...this.#candidateBase(modelId), prefix: null }).filter(
-      (candidate) => this.#takesRequests(candidate.node, modelId),
-    );
-    return {
-      free: new Map(candidates.map((candidate) => [candidate.node, candidate.slots - candidate.busy])),
-      loadedOn: candidates.map((candidate) => candidate.node),
-    };
+  #copies(modelId: string): readonly Copy[] {
+    const reports = this.#options.reports();
+    const config = this.#options.config();
+    if (reports !== this.#copiesFor?.reports || config !== this.#copiesFor.config) {
+      this.#copiesFor = { reports, config };
+      this.#copiesOf.clear();
+    }
+    let copies = this.#copiesOf.get(modelId);
+    if (copies === undefined) {
+      const profile = config.profileOf(modelId);
+      const built: Copy[] = [];
+      for (const report of reports) {
+        // Every report, also one this model is not on: its first sight fixes this gateway's share.
+        const node = this.#baseSnapshot(report);
+        if (node.state === "down") continue;
+        if (profile.allowedNodes !== undefined && !profile.allowedNodes.includes(node.name)) continue;
+        const key = slotKey(node.name, modelId);
+        if (this.#draining.has(key)) continue;
+        const entry = node.models.find((m) => m.id === modelId && m.state === "loaded" && m.allowed);
+        if (entry === undefined) continue;
+        const preferred = profile.preferredNodes?.includes(node.name) ?? false;
+        built.push({ node: node.name, health: node.state, entry, preferred, key, report });
+      }
+      copies = built;
+      // Only models loaded somewhere are kept (requests name models nobody has, too).
+      if (copies.length > 0) this.#copiesOf.set(modelId, copies);
+    }
+    return copies;
   }
 
-  #candidateBase(modelId: string): {
-    modelId: string;
-    allowedNodes?: readonly string[];
-    preferredNodes?: readonly string[];
-  } {
-    const profile = this.#options.config().profileOf(modelId);
-    return {
-      modelId,
-      ...(profile.allowedNodes ? { allowedNodes: profile.allowedNodes } : {}),
-      ...(profile.preferredNodes ? { preferredNodes: profile.preferredNodes } : {}),
-    };
+  /** Requests holding the copy's sequences now: this gateway's, live, and the other gateways' it reported. */
+  #inFlightOf(copy: Copy): number {
+    return this.#inFlightOn(copy.report, copy.key, copy.entry.inFlight);
   }
 
   /**
-   * The policy's choice for one request on `snapshot`, or null when no node it may use has the model
-   * loaded. The prompt identity is computed only when it can matter: several candidates, prefix policy.
+   * A slot's requests in flight: this gateway's own now, plus the rest of what the node reported (its
+   * count includes ours as they were when it reported; the rest are other gateways').
+   */
+  #inFlightOn(report: NodeReport, key: string, reported: number): number {
+    const local = this.#inFlight.get(key) ?? 0;
+    const { lastSeen: seen, polledAt } = report as { lastSeen?: number | null; polledAt?: number };
+    // The report's counts were taken somewhere between the poll's sending and its arrival.
+    const from =
+      typeof polledAt === "number" && typeof seen === "number" && polledAt <= seen ? polledAt : seen;
+    const ours =
+      typeof seen === "number" && typeof from === "number"
+        ? this.#ownAt(key, from, seen, local)
+        : (this.#ownAtReport.get(report)?.get(key) ?? 0);
+    return local + Math.max(0, reported - ours);
+  }
+
+  /** Whether routing may send this request to the copy: not excluded, not yielding. */
+  #usable(copy: Copy, modelId: string, exclude: ReadonlySet<string> | undefined): boolean {
+    return !exclude?.has(copy.node) && this.#takesRequests(copy.node, modelId);
+  }
+
+  /** Whether some copy of `modelId` routing may use has a sequence free: else nobody can be sent now. */
+  #hasFree(modelId: string): boolean {
+    for (const copy of this.#copies(modelId)) {
+      if (!this.#usable(copy, modelId, undefined)) continue;
+      const slots = copy.entry.slots ?? Number.POSITIVE_INFINITY;
+      if (this.#inFlightOf(copy) + copy.entry.queued < slots) return true;
+    }
+    return false;
+  }
+
+  /** Whether `modelId` is loaded and routable on a node the request may use. */
+  #loadedFor(modelId: string, exclude: ReadonlySet<string> | undefined): boolean {
+    for (const copy of this.#copies(modelId)) if (this.#usable(copy, modelId, exclude)) return true;
+    return false;
+  }
+
+  /**
+   * The copies one request may go to, as routing scores them (tests hold them against a snapshot's).
+   * The prompt identity is asked for only when `prefix` is given.
+   */
+  candidates(
+    modelId: string,
+    exclude?: ReadonlySet<string>,
+    prefix: RequestPrefix | null = null,
+    ahead?: ReadonlyMap<string, number>,
+  ): RouteCandidate[] {
+    const policy = this.#options.config().scheduler;
+    const options: CandidateOptions = {
+      modelId,
+      prefix,
+      ...(prefix === null
+        ? {}
+        : {
+            routed: {
+              memory: this.#routed,
+              now: this.#options.now(),
+              ttlMs: ROUTED_MEMORY_POLLS * policy.upkeepIntervalMs,
+            },
+          }),
+      ...(ahead ? { waitingAhead: ahead } : {}),
+    };
+    const candidates: RouteCandidate[] = [];
+    for (const copy of this.#copies(modelId)) {
+      if (this.#usable(copy, modelId, exclude)) {
+        candidates.push(routeCandidate(copy, this.#inFlightOf(copy), options));
+      }
+    }
+    return candidates;
+  }
+
+  /**
+   * The policy's choice for one request, or null when no node it may use has the model loaded. With
+   * one copy there is nothing to choose: no prompt identity, no prefix scoring. The prompt identity is
+   * computed only when it can matter: several candidates, prefix policy.
    */
   #choose(
-    snapshot: FleetSnapshot,
     modelId: string,
     exclude: ReadonlySet<string> | undefined,
     prefix: (() => RequestPrefix | null) | undefined,
     ahead: ReadonlyMap<string, number> | undefined,
   ): RouteChoice | null {
+    let usable = 0;
+    for (const copy of this.#copies(modelId)) if (this.#usable(copy, modelId, exclude)) usable++;
+    if (usable === 0) return null;
     const policy = this.#options.config().scheduler;
-    const base = { ...this.#candidateBase(modelId), ...(ahead ? { waitingAhead: ahead } : {}) };
-    const now = this.#options.now();
-    const visible = (list: RouteCandidate[]) =>
-      list.filter((c) => !exclude?.has(c.node) && this.#takesRequests(c.node, modelId));
-    let candidates = visible(routeCandidates(snapshot, { ...base, prefix: null }));
-    if (candidates.length === 0) return null;
-    const wantsPrefix = policy.routing === "prefix" && candidates.length > 1 && prefix !== undefined;
-    const requestPrefix = wantsPrefix ? prefix() : null;
-    if (requestPrefix !== null) {
-      const routed = {
-        memory: this.#routed,
-        now,
-        ttlMs: ROUTED_MEMORY_POLLS * policy.upkeepIntervalMs,
-      };
-      candidates = visible(routeCandidates(snapshot, { ...base, prefix: requestPrefix, routed }));
-    }
+    const wantsPrefix = policy.routing === "prefix" && usable > 1 && prefix !== undefined;
+    const candidates = this.candidates(modelId, exclude, wantsPrefix ? prefix() : null, ahead);
     const costs = {
       serviceMs: this.#serviceMs.get(modelId) ?? DEFAULT_SERVICE_MS,
       prefillMsPerToken: DEFAULT_PREFILL_MS_PER_TOKEN,
@@ -644,9 +715,8 @@ export class Router {
    * after a request ended still counts it; without this the node would look busy with another
    * gateway's request until the next poll, and a session's next turn would leave its prefix.
    */
-  #ownAt(key: string, from: number, to: number): number {
+  #ownAt(key: string, from: number, to: number, local: number): number {
     const events = this.#leaseEvents.get(key);
-    const local = this.#inFlight.get(key) ?? 0;
     if (!events) return local;
     // Binary searches: at a few thousand requests a second the lists hold thousands of events, and this
     // runs for every slot of every snapshot (a linear scan here cost most of the gateway's CPU).
@@ -851,15 +921,11 @@ export class Router {
   }
 }
 
-/** Where a model is loaded and routable, and the sequences free on each of those copies. */
-interface Room {
-  readonly free: Map<string, number>;
-  readonly loadedOn: readonly string[];
-}
-
-function hasFree(room: Room): boolean {
-  for (const free of room.free.values()) if (free > 0) return true;
-  return false;
+/** A loaded copy routing may use, as the reports in force show it (`Router.#copies`). */
+interface Copy extends RoutableCopy {
+  readonly key: string;
+  /** The node's report it comes from: what the node counted as in flight was counted then. */
+  readonly report: NodeReport;
 }
 
 /** `fn` once, however often the returned function is called. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   chooseRoute,
   describeMove,
+  scoreCandidates,
   type RouteCandidate,
   type RouteCosts,
 } from "../../src/routing/route-score.js";
@@ -194,6 +195,24 @@ describe("chooseRoute: properties", () => {
           expect(chooseRoute("prefix", busier, cost)?.node).not.toBe(other.node);
         }
       }),
+    );
+  });
+
+  it("with one candidate, chooses it as scoring would: there if free, else queued (for it under prefix)", () => {
+    fc.assert(
+      fc.property(
+        candidates.map((list) => list.slice(0, 1)),
+        costs,
+        fc.constantFrom("prefix" as const, "least-busy" as const, "random" as const),
+        (list, cost, policy) => {
+          const [only] = scoreCandidates(list, cost, policy === "prefix");
+          expect(chooseRoute(policy, list, cost)).toEqual({
+            node: only?.free || policy === "prefix" ? only?.candidate.node : null,
+            dispatch: only?.free,
+            scored: [only],
+          });
+        },
+      ),
     );
   });
 
