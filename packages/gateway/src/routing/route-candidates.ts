@@ -15,7 +15,13 @@ export interface RequestPrefix {
  * without it routes on the reports alone, one poll later. Bounded (least recently remembered dropped).
  */
 export class RoutedPrefixes {
-  readonly #entries = new Map<string, { tokens: number; at: number }>();
+  /**
+   * Per copy (model and node), what was sent there by fingerprint: a candidate looks up every element
+   * of a chain (dozens in an agent's session), so no key is built per lookup.
+   */
+  readonly #byCopy = new Map<string, Map<string, { tokens: number; at: number }>>();
+  /** Every entry, the least recently remembered first: the bound drops from the front. */
+  readonly #order = new Map<string, { copy: string; fp: string }>();
   readonly #limit: number;
 
   constructor(limit = 4096) {
@@ -26,33 +32,60 @@ export class RoutedPrefixes {
   remember(model: string, node: string, prefix: RequestPrefix, at: number): void {
     const deepest = prefix.chain.at(-1);
     if (deepest === undefined) return;
-    const key = entryKey(model, node, deepest);
-    this.#entries.delete(key);
-    this.#entries.set(key, { tokens: prefix.tokens, at });
-    if (this.#entries.size > this.#limit) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    const copy = copyKey(model, node);
+    const key = `${copy}\u0000${deepest}`;
+    this.#order.delete(key);
+    this.#order.set(key, { copy, fp: deepest });
+    let sent = this.#byCopy.get(copy);
+    if (sent === undefined) {
+      sent = new Map();
+      this.#byCopy.set(copy, sent);
+    }
+    sent.set(deepest, { tokens: prefix.tokens, at });
+    if (this.#order.size > this.#limit) {
+      const oldest = this.#order.entries().next().value;
+      if (oldest !== undefined) this.#forget(oldest[0], oldest[1].copy, oldest[1].fp);
     }
   }
 
-  tokens(model: string, node: string, fp: string, now: number, ttlMs: number): number | undefined {
-    const key = entryKey(model, node, fp);
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    if (now - entry.at > ttlMs) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return entry.tokens;
+  /**
+   * The prompt tokens sent to `node` for `model` within `ttlMs`, by fingerprint; null when nothing
+   * was (no lookup per chain element then). Expired entries go as they are met.
+   */
+  sentTo(
+    model: string,
+    node: string,
+    now: number,
+    ttlMs: number,
+  ): ((fp: string) => number | undefined) | null {
+    const copy = copyKey(model, node);
+    const sent = this.#byCopy.get(copy);
+    if (sent === undefined) return null;
+    return (fp) => {
+      const entry = sent.get(fp);
+      if (entry === undefined) return undefined;
+      if (now - entry.at > ttlMs) {
+        this.#forget(`${copy}\u0000${fp}`, copy, fp);
+        return undefined;
+      }
+      return entry.tokens;
+    };
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#order.size;
+  }
+
+  #forget(key: string, copy: string, fp: string): void {
+    this.#order.delete(key);
+    const sent = this.#byCopy.get(copy);
+    sent?.delete(fp);
+    if (sent?.size === 0) this.#byCopy.delete(copy);
   }
 }
 
-function entryKey(model: string, node: string, fp: string): string {
-  return `${model}\u0000${node}\u0000${fp}`;
+function copyKey(model: string, node: string): string {
+  return `${model}\u0000${node}`;
 }
 
 export interface CandidateOptions {
@@ -109,8 +142,10 @@ export function routeCandidate(
   const reuse =
     prefix === null
       ? null
-      : deepestHeld(prefix.chain, copy.entry.prefixes, (fp) =>
-          routed?.memory.tokens(modelId, copy.node, fp, routed.now, routed.ttlMs),
+      : deepestHeld(
+          prefix.chain,
+          copy.entry.prefixes,
+          routed?.memory.sentTo(modelId, copy.node, routed.now, routed.ttlMs) ?? null,
         );
   return {
     node: copy.node,
@@ -132,12 +167,13 @@ export function routeCandidate(
 export function deepestHeld(
   chain: readonly string[],
   held: ReadonlyMap<string, HeldPrefix> | null,
-  routed: (fp: string) => number | undefined,
+  routed: ((fp: string) => number | undefined) | null,
 ): { tokens: number; source: ReuseSource } | null {
+  if (held === null && routed === null) return null;
   for (let i = chain.length - 1; i >= 0; i--) {
     const fp = chain[i] as string;
     const report = held?.get(fp);
-    const sent = routed(fp);
+    const sent = routed?.(fp);
     if (report !== undefined && (sent === undefined || report.tokens >= sent)) {
       return { tokens: report.tokens, source: report.where };
     }

@@ -87,13 +87,16 @@ describe("deepestHeld and RoutedPrefixes", () => {
       source: "routed",
     });
     expect(deepestHeld(["q"], null, () => undefined)).toBeNull();
+    expect(deepestHeld(["q"], null, null)).toBeNull();
   });
 
   it("keeps at most its limit of remembered routes, the oldest dropped first", () => {
     const memory = new RoutedPrefixes(2);
     for (const fp of ["a", "b", "c"]) memory.remember("x", "n", { chain: [fp], tokens: 1 }, 0);
     expect(memory.size).toBe(2);
-    expect(memory.tokens("x", "n", "a", 0, 10)).toBeUndefined();
-    expect(memory.tokens("x", "n", "c", 0, 10)).toBe(1);
+    const sent = memory.sentTo("x", "n", 0, 10);
+    expect(sent?.("a")).toBeUndefined();
+    expect(sent?.("c")).toBe(1);
+    expect(memory.sentTo("x", "other", 0, 10)).toBeNull();
   });
 });
