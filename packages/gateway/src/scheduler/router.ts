@@ -72,6 +72,7 @@ export interface LoadWaiter {
 }
 
 export interface RouterOptions {
+  /** A new array whenever a report changes (`SchedulerOptions.reports`): `#copies` is kept per array. */
   reports: () => readonly NodeReport[];
   config: () => SchedulerConfig;
   pins: PinView;

@@ -12,6 +12,10 @@ export type { Route, RouteContext, SchedulerConfig } from "./router.js";
 
 export interface SchedulerOptions {
   effects: SchedulerEffects;
+  /**
+   * The nodes' reports (the registry's frozen snapshot): a new array whenever one changes, never
+   * the same array changed in place (routing keeps what it derived from an array until it is replaced).
+   */
   reports: () => readonly NodeReport[];
   /** The current runtime: swapped whole on a reload, so nothing here is captured. */
   config: () => SchedulerConfig;
