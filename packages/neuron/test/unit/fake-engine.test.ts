@@ -388,6 +388,33 @@ describe("FakeEngine", () => {
       await usageOf(bare, turn("b", 0));
       expect((await usageOf(bare, turn("a", 1))).cachedPromptTokens).toBe(0);
     });
+
+    it("gives a long evaluation's sequence to a short request and resumes it from the tier, like the real engine", async () => {
+      const { model } = await loaded(
+        { kvTierEntries: 2, prefillMsPerToken: 0.002 },
+        { load: { sequences: 1 } },
+      );
+      const cold = chatRequest({ messages: [userMessage(words("cold", 4000))], maxTokens: 2 });
+      const finished: string[] = [];
+      const events = collect();
+      let started: () => void = () => {};
+      const evaluating = new Promise<void>((resolve) => (started = resolve));
+      const long = model.chat(cold, { ...events.options, onStarted: () => started() }).then((result) => {
+        finished.push("long");
+        return result;
+      });
+      await evaluating;
+      const short = usageOf(model, turn("s", 0)).then((usage) => {
+        finished.push("short");
+        return usage;
+      });
+      const [longResult] = await Promise.all([long, short]);
+      expect(finished).toEqual(["short", "long"]);
+      // Evaluated once in all (what it evaluated before yielding was restored, not evaluated again).
+      expect(longResult.evaluatedPromptTokens).toBe(longResult.usage.promptTokens);
+      expect(longResult.usage.cachedPromptTokens).toBe(0);
+      expect(model.cacheReport().kv_cache).toMatchObject({ hits: 1 });
+    });
   });
 });
 
@@ -408,6 +435,6 @@ describe("FakePrefixCache prompt evaluation", () => {
     const other = cache.prefill(2000, never);
     controller.abort(new CortexError("request_aborted", "client disconnected"));
     await expect(aborted).rejects.toMatchObject({ code: "request_aborted" });
-    await expect(other).resolves.toBeUndefined();
+    await expect(other).resolves.toBe(0);
   });
 });

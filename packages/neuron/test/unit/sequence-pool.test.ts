@@ -1,6 +1,6 @@
 import { CortexError } from "@cortex/core";
 import { describe, expect, it } from "vitest";
-import { SequencePool, sharedPrefixLength } from "../../src/engine/sequence-pool.js";
+import { SHORT_WORK_TOKENS, SequencePool, sharedPrefixLength } from "../../src/engine/sequence-pool.js";
 
 interface Seq {
   name: string;
@@ -111,5 +111,124 @@ describe("SequencePool", () => {
     expect(sharedPrefixLength([1, 2, 3], [1, 2, 4])).toBe(2);
     expect(sharedPrefixLength([], [1])).toBe(0);
     expect(sharedPrefixLength([1, 2], [1, 2, 3])).toBe(2);
+  });
+});
+
+describe("SequencePool: short requests first", () => {
+  const long = (seed: number): number[] =>
+    Array.from({ length: 6 * SHORT_WORK_TOKENS }, (_, i) => seed * 1e6 + i);
+  const short = (seed: number): number[] => [seed, seed + 1, seed + 2];
+
+  /** Records the order in which acquires get their sequence; each releases at once when told. */
+  function recorder(p: SequencePool<Seq>) {
+    const order: string[] = [];
+    const leases = new Map<string, Promise<Awaited<ReturnType<typeof p.acquire>>>>();
+    return {
+      order,
+      queue(name: string, tokens: number[], cached?: number) {
+        const lease = p.acquire(tokens, never, cached === undefined ? {} : { cachedTokens: () => cached });
+        leases.set(
+          name,
+          lease.then((held) => {
+            order.push(name);
+            return held;
+          }),
+        );
+      },
+      async release(name: string) {
+        (await leases.get(name))?.release();
+      },
+    };
+  }
+
+  it("serves a short waiter before long ones that queued earlier", async () => {
+    const p = pool([{ name: "a", tokens: [] }]);
+    const holder = await p.acquire(long(1), never);
+    const r = recorder(p);
+    r.queue("cold", long(2));
+    r.queue("returning", short(3));
+    holder.release();
+    await r.release("returning");
+    await r.release("cold");
+    expect(r.order).toEqual(["returning", "cold"]);
+  });
+
+  it("counts what the KV tier holds as evaluated: a long prompt restored from it is short", async () => {
+    const p = pool([{ name: "a", tokens: [] }]);
+    const holder = await p.acquire(long(1), never);
+    const r = recorder(p);
+    r.queue("cold", long(2));
+    r.queue("restorable", long(3), long(3).length - 10);
+    holder.release();
+    await r.release("restorable");
+    await r.release("cold");
+    expect(r.order).toEqual(["restorable", "cold"]);
+  });
+
+  it("lets short waiters overtake a long one a bounded number of times", async () => {
+    const p = pool([{ name: "a", tokens: [] }], 64);
+    const holder = await p.acquire(long(1), never);
+    const r = recorder(p);
+    r.queue("cold", long(2));
+    for (let i = 0; i < 20; i++) r.queue(`short${i}`, short(100 + i));
+    holder.release();
+    for (let i = 0; i < 9; i++) await r.release(r.order.at(-1) as string);
+    // Eight short ones went first, then the long one had waited long enough.
+    expect(r.order.indexOf("cold")).toBe(8);
+  });
+
+  it("tells a long evaluation to yield to a short waiter, and only then", async () => {
+    const p = pool([{ name: "a", tokens: [] }]);
+    const holder = await p.acquire(long(1), never);
+    const remaining = 5 * SHORT_WORK_TOKENS;
+    expect(p.shouldYield(holder, remaining)).toBe(false);
+    const cold = p.acquire(long(2), never);
+    expect(p.shouldYield(holder, remaining)).toBe(false);
+    const returning = p.acquire(short(3), never);
+    expect(p.shouldYield(holder, remaining)).toBe(true);
+    // Nearly done: finishing is cheaper than a save and a restore.
+    expect(p.shouldYield(holder, SHORT_WORK_TOKENS)).toBe(false);
+    holder.release();
+    (await returning).release();
+    void cold;
+  });
+
+  it("puts a yielding request back before everything that arrived after it, even into a full queue", async () => {
+    const p = pool([{ name: "a", tokens: [] }], 2);
+    const first = await p.acquire(long(1), never);
+    const r = recorder(p);
+    r.queue("later", long(2));
+    r.queue("returning", short(3));
+    expect(p.shouldYield(first, 5 * SHORT_WORK_TOKENS)).toBe(true);
+    first.release();
+    r.queue("filler", long(4));
+    expect(p.queued).toBe(2);
+    const resumed = p.acquire(long(1), never, { resuming: first, cachedTokens: () => 512 });
+    expect(p.queued).toBe(3);
+    await r.release("returning");
+    const again = await resumed;
+    expect(again.ticket).toBe(first.ticket);
+    expect(again.yields).toBe(1);
+    again.release();
+    await r.release("later");
+    await r.release("filler");
+    expect(r.order).toEqual(["returning", "later", "filler"]);
+  });
+
+  it("stops yielding after two yields", async () => {
+    const p = pool([{ name: "a", tokens: [] }]);
+    let lease = await p.acquire(long(1), never);
+    for (let round = 0; round < 2; round++) {
+      const returning = p.acquire(short(10 + round), never);
+      expect(p.shouldYield(lease, 5 * SHORT_WORK_TOKENS)).toBe(true);
+      lease.release();
+      const resumed = p.acquire(long(1), never, { resuming: lease });
+      (await returning).release();
+      lease = await resumed;
+    }
+    const returning = p.acquire(short(20), never);
+    expect(p.shouldYield(lease, 5 * SHORT_WORK_TOKENS)).toBe(false);
+    lease.release();
+    (await returning).release();
   });
 });

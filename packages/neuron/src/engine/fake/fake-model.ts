@@ -238,7 +238,9 @@ export class FakeModel implements EngineModel {
     signal: AbortSignal,
     progress: Progress,
   ): Promise<ChatResult> {
-    const lease = await this.#pool.acquire(prompt, signal);
+    let lease = await this.#pool.acquire(prompt, signal, {
+      cachedTokens: () => this.#cache.tierShared(prompt),
+    });
     try {
       const reused = await this.#cache.prepare(lease.sequence, lease.reusedTokens, prompt, chain, signal);
       const promptUsage = { promptTokens: prompt.length, completionTokens: 0, cachedPromptTokens: reused };
@@ -246,7 +248,27 @@ export class FakeModel implements EngineModel {
       // Dropped before any byte: the client sees a connection reset before a status line.
       await this.#maybeDrop(0, signal, progress);
       options.onStarted?.(promptUsage);
-      await this.#cache.prefill(prompt.length - reused, signal);
+      // Like the real engine: a long evaluation yields its sequence to a short waiter and resumes from
+      // the state the tier keeps of it (SequencePool.shouldYield).
+      let evaluatedPromptTokens = 0;
+      let from = reused;
+      for (;;) {
+        const holder = lease;
+        // Decided and done at once, so two evaluations in one batch do not both yield to one waiter.
+        const left = await this.#cache.prefill(prompt.length - from, signal, (remaining) => {
+          if (!this.#cache.tiered || !this.#pool.shouldYield(holder, remaining)) return false;
+          this.#cache.yielded(holder.sequence, prompt, prompt.length - remaining);
+          holder.release();
+          return true;
+        });
+        evaluatedPromptTokens += prompt.length - from - left;
+        if (left === 0) break;
+        lease = await this.#pool.acquire(prompt, signal, {
+          cachedTokens: () => prompt.length - left,
+          resuming: holder,
+        });
+        from = await this.#cache.prepare(lease.sequence, lease.reusedTokens, prompt, chain, signal);
+      }
       const limit = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - prompt.length);
       const output =
         reply.type === "text"
@@ -260,7 +282,7 @@ export class FakeModel implements EngineModel {
         finishReason: output.finishReason,
         ...(output.stopSequence === undefined ? {} : { stopSequence: output.stopSequence }),
         usage: { ...promptUsage, completionTokens: output.tokens },
-        evaluatedPromptTokens: prompt.length - reused,
+        evaluatedPromptTokens,
       };
     } finally {
       lease.release();

@@ -11,7 +11,9 @@ const FAKE_BATCH_SIZE = 512;
 interface PendingPrompt {
   left: number;
   readonly signal: AbortSignal;
-  readonly resolve: () => void;
+  readonly yieldNow: (left: number) => boolean;
+  /** With the tokens not evaluated: 0 when done, more when it yielded. */
+  readonly resolve: (left: number) => void;
   readonly reject: (reason: unknown) => void;
 }
 
@@ -99,14 +101,41 @@ export class FakePrefixCache {
     return kept;
   }
 
-  /** Evaluates `tokens` prompt tokens, in batches shared with the other prompts being evaluated. */
-  async prefill(tokens: number, signal: AbortSignal): Promise<void> {
-    if (tokens * this.#prefillMsPerToken <= 0) return;
+  /**
+   * Evaluates `tokens` prompt tokens, in batches shared with the other prompts being evaluated. Between
+   * batches `yieldNow(left)` may stop it early (the real engine's yield to a short waiter); resolves with
+   * the tokens left unevaluated.
+   */
+  async prefill(
+    tokens: number,
+    signal: AbortSignal,
+    yieldNow: (left: number) => boolean = () => false,
+  ): Promise<number> {
+    if (tokens * this.#prefillMsPerToken <= 0) return 0;
     signal.throwIfAborted();
-    await new Promise<void>((resolve, reject) => {
-      this.#pending.push({ left: tokens, signal, resolve, reject });
+    return new Promise<number>((resolve, reject) => {
+      this.#pending.push({ left: tokens, signal, yieldNow, resolve, reject });
       if (this.#pending.length === 1) void this.#runBatches();
     });
+  }
+
+  /** Whether it keeps saved states (a yielded evaluation resumes from one). */
+  get tiered(): boolean {
+    return this.#entries > 0;
+  }
+
+  /** Leading prompt tokens a saved state could restore (what a waiting request need not evaluate). */
+  tierShared(prompt: readonly number[]): number {
+    return this.#entries > 0 ? (this.#lookup(prompt)?.shared ?? 0) : 0;
+  }
+
+  /**
+   * A prompt evaluation yielded `sequence` after evaluating `prompt`'s first `evaluated` tokens: that is
+   * what it holds (saved by the next request's `prepare`), under no conversation's fingerprint.
+   */
+  yielded(sequence: FakeSequence, prompt: readonly number[], evaluated: number): void {
+    sequence.tokens = prompt.slice(0, evaluated);
+    sequence.meta = null;
   }
 
   /** One batch at a time while prompts wait: each gets its share, the batch takes its tokens' time. */
@@ -128,11 +157,11 @@ export class FakePrefixCache {
       await delay(size * this.#prefillMsPerToken);
       batch.forEach((prompt, index) => {
         prompt.left -= shares[index] ?? 0;
-        const done = prompt.left <= 0 || prompt.signal.aborted;
+        const done = prompt.left <= 0 || prompt.signal.aborted || prompt.yieldNow(prompt.left);
         if (!done) return;
         this.#pending.splice(this.#pending.indexOf(prompt), 1);
         if (prompt.signal.aborted) prompt.reject(prompt.signal.reason);
-        else prompt.resolve();
+        else prompt.resolve(Math.max(0, prompt.left));
       });
     }
   }

@@ -139,7 +139,12 @@ export class LlamaCppModel implements EngineModel {
           : null;
 
     const chain = prefixFingerprints(request);
-    const lease = await this.#acquire(prompt, options.signal, { chain, promptTokens: prompt.length });
+    const identity = { chain, promptTokens: prompt.length };
+    const first = await this.#acquire(prompt, options.signal, identity);
+    options.onStarted?.(promptUsage(prompt, first));
+    const generationStarted = performance.now();
+    const evaluation = await this.#evaluatePrompt(first, prompt, options.signal, identity);
+    const lease = evaluation.lease;
     const chat = new LlamaChat({
       contextSequence: lease.sequence,
       chatWrapper: this.#wrapper,
@@ -147,21 +152,20 @@ export class LlamaCppModel implements EngineModel {
     });
     const evaluatedBefore = lease.sequence.tokenMeter.usedInputTokens;
     const generatedBefore = lease.sequence.tokenMeter.usedOutputTokens;
-    options.onStarted?.(promptUsage(prompt, lease));
     const streamer = new ToolCallStreamer(options.onEvent, () => newId("call_"));
     let completionTokens = 0;
     // LlamaChat's `response` is the text alone; thoughts exist only as chunks (and in `fullResponse`).
     // Collected from the same chunks the stream sends, so both answers carry the same reasoning.
     let reasoning = "";
-    const generationStarted = performance.now();
     try {
       const common = {
         ...generationOptions(request, options.signal, maxTokens),
         ...(forcing ? { tokenBias: forcing.tokenBias } : {}),
         onToken: (tokens: Token[]) => {
-          if (completionTokens === 0) {
+          // A yielded evaluation's time includes its wait for a sequence: not a prefill speed.
+          if (completionTokens === 0 && !evaluation.yielded) {
             this.#reuse.observePrefill(
-              lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
+              evaluation.evaluated + lease.sequence.tokenMeter.usedInputTokens - evaluatedBefore,
               performance.now() - generationStarted,
             );
           }
@@ -194,14 +198,14 @@ export class LlamaCppModel implements EngineModel {
         toolCalls,
         ...stop,
         usage: {
-          ...promptUsage(prompt, lease),
+          ...promptUsage(prompt, first),
           // onToken is silent while LlamaChat generates a function call; the meter is not.
           completionTokens: Math.max(
             completionTokens,
             lease.sequence.tokenMeter.usedOutputTokens - generatedBefore,
           ),
         },
-        evaluatedPromptTokens: evaluatedSince(lease.sequence, evaluatedBefore),
+        evaluatedPromptTokens: evaluation.evaluated + evaluatedSince(lease.sequence, evaluatedBefore),
       };
     } finally {
       chat.dispose({ disposeSequence: false });
@@ -284,10 +288,59 @@ export class LlamaCppModel implements EngineModel {
     prompt: readonly number[],
     signal: AbortSignal,
     identity: PromptIdentity | null,
+    resuming?: SequenceLease<LlamaContextSequence>,
   ): Promise<SequenceLease<LlamaContextSequence> & PreparedSequence> {
-    const lease = await this.#pool.acquire(prompt, signal);
+    const lease = await this.#pool.acquire(prompt, signal, {
+      cachedTokens: () => this.#reuse.tierShared(prompt),
+      ...(resuming ? { resuming } : {}),
+    });
     try {
       return { ...lease, ...(await this.#reuse.prepare(lease, prompt, identity)) };
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Evaluates a long prompt batch by batch before LlamaChat takes over (it finds the prompt held and
+   * evaluates the last token), so that between batches the evaluation can give its sequence to a short
+   * waiter (SequencePool.shouldYield: a returning agent turn) and queue again; the next holder's
+   * `prepare` saves what it evaluated to the KV tier and the resumed evaluation restores it. Only with
+   * the tier (without it a yield would throw the work away); a remainder of one batch or less is left to
+   * LlamaChat. Separate batch-sized decodes also let other sequences' erases and restores take the context
+   * lock between them (DecodeGate). Releases whatever it holds when it throws.
+   */
+  async #evaluatePrompt(
+    first: SequenceLease<LlamaContextSequence>,
+    prompt: readonly number[],
+    signal: AbortSignal,
+    identity: PromptIdentity,
+  ): Promise<{ lease: SequenceLease<LlamaContextSequence>; evaluated: number; yielded: boolean }> {
+    const limit = prompt.length - 1;
+    const batch = this.#context.batchSize;
+    let lease = first;
+    let evaluated = 0;
+    let yielded = false;
+    if (!this.#reuse.tiered) return { lease, evaluated, yielded };
+    try {
+      for (;;) {
+        const sequence = lease.sequence;
+        const before = sequence.tokenMeter.usedInputTokens;
+        let at = sequence.nextTokenIndex;
+        while (limit - at > batch && !this.#pool.shouldYield(lease, limit - at)) {
+          await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + batch) as Token[]);
+          signal.throwIfAborted();
+          at += batch;
+        }
+        evaluated += sequence.tokenMeter.usedInputTokens - before;
+        if (limit - at <= batch) return { lease, evaluated, yielded };
+        yielded = true;
+        this.#reuse.yielded(sequence);
+        const holder = lease;
+        holder.release();
+        lease = await this.#acquire(prompt, signal, identity, holder);
+      }
     } catch (error) {
       lease.release();
       throw error;

@@ -154,6 +154,24 @@ export class PrefixReuse {
     return false;
   }
 
+  /** Whether saved states back this model: a prompt evaluation that yields its sequence resumes from one. */
+  get tiered(): boolean {
+    return this.#states !== undefined;
+  }
+
+  /** Leading prompt tokens a saved state could restore (for the sequence queue's order). */
+  tierShared(prompt: readonly number[]): number {
+    return this.#states?.lookup(prompt)?.shared ?? 0;
+  }
+
+  /**
+   * A prompt evaluation gave `sequence` up half way: it holds part of a prompt, under no conversation's
+   * fingerprint (the next request's `prepare` saves it for the yielder to resume from).
+   */
+  yielded(sequence: LlamaContextSequence): void {
+    this.#held.set(sequence, null);
+  }
+
   /** Prompt evaluation speed of one request (tokens evaluated until its first generated token). */
   observePrefill(tokens: number, ms: number): void {
     if (tokens >= 64) this.#prefill.observe(tokens, ms);

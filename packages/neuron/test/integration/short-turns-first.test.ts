@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestNeuron, type TestNeuron } from "./neuron-harness.js";
+
+/**
+ * One sequence, a KV tier in RAM: a short request arriving while a long prompt is being evaluated gets
+ * the sequence between two batches and is answered first; the long one resumes from the state the tier
+ * kept of what it had evaluated, and answers exactly what it answers alone (real node-llama-cpp model).
+ */
+const CONFIG = [
+  "context_size = 8192",
+  "parallel = 1",
+  "threads = 1",
+  "batch_threads = 1",
+  "[kv_cache]",
+  'ram = "256MiB"',
+  'disk = "0"',
+  "min_tokens = 64",
+  'restore = "always"',
+  "",
+].join("\n");
+
+const LONG = [
+  { role: "user" as const, content: `archive: ${"the ledger lists every shipment twice ".repeat(550)}` },
+];
+const SHORT = [{ role: "user" as const, content: "Say hello." }];
+
+interface Answer {
+  text: string;
+  prompt: number;
+  cached: number;
+}
+
+async function ask(neuron: TestNeuron, messages: typeof LONG): Promise<Answer> {
+  const completion = await neuron.openai.chat.completions.create({ model: "llama", messages, max_tokens: 8 });
+  return {
+    text: completion.choices[0]?.message.content ?? "",
+    prompt: completion.usage?.prompt_tokens ?? 0,
+    cached: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+  };
+}
+
+/** Streams `messages`; resolves `started` when the neuron opened the stream (the prompt is being evaluated). */
+function streamed(
+  neuron: TestNeuron,
+  messages: typeof LONG,
+): { started: Promise<void>; done: Promise<string> } {
+  let opened: () => void = () => {};
+  const started = new Promise<void>((resolve) => (opened = resolve));
+  const done = (async () => {
+    const response = await neuron.post("/v1/chat/completions", {
+      model: "llama",
+      messages,
+      max_tokens: 8,
+      stream: true,
+    });
+    opened();
+    let text = "";
+    const body = await response.text();
+    for (const line of body.split("\n")) {
+      if (!line.startsWith("data: {")) continue;
+      const chunk = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[] };
+      text += chunk.choices?.[0]?.delta?.content ?? "";
+    }
+    return text;
+  })();
+  return { started, done };
+}
+
+describe("short requests first on a busy sequence", () => {
+  let neuron: TestNeuron;
+  /** The same model without the tier: what the long prompt answers evaluated in one go. */
+  let plain: TestNeuron;
+  beforeAll(async () => {
+    [neuron, plain] = await Promise.all([
+      startTestNeuron({ models: { llama: { arch: "llama", quant: "f16" } }, config: CONFIG }),
+      startTestNeuron({
+        models: { llama: { arch: "llama", quant: "f16" } },
+        config: "context_size = 8192\nparallel = 1\nthreads = 1\nbatch_threads = 1\n",
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([neuron?.stop(), plain?.stop()]);
+  });
+
+  it("answers a short request that arrives during a long prompt's evaluation first, and the long one unchanged", async () => {
+    const alone = await ask(plain, LONG);
+    expect(alone.prompt).toBeGreaterThan(5000);
+
+    const finished: string[] = [];
+    const long = streamed(neuron, LONG);
+    const longText = long.done.then((text) => {
+      finished.push("long");
+      return text;
+    });
+    await long.started;
+    const short = ask(neuron, SHORT).then((answer) => {
+      finished.push("short");
+      return answer;
+    });
+
+    expect(await longText).toBe(alone.text);
+    expect((await short).prompt).toBeLessThan(100);
+    expect(finished).toEqual(["short", "long"]);
+    // The long prompt's evaluation was saved when it yielded and restored when it resumed.
+    expect(
+      await neuron.metric("cortex_neuron_kv_cache_lookups_total", { model: "llama", result: "hit" }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
