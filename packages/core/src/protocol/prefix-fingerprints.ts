@@ -24,17 +24,43 @@ const FINGERPRINT_HEX = 16;
 
 /** The chain of a request: [head, after message 1, after message 2, ...] (see PREFIX_SCHEME). */
 export function prefixFingerprints(request: Pick<CanonicalChatRequest, "messages" | "tools">): string[] {
+  return prefixChain(request).chain;
+}
+
+/**
+ * The chain, and for each element the characters of canonical JSON hashed up to it: what a gateway
+ * without a tokenizer estimates a request's prompt left after a node's matched prefix from.
+ */
+export function prefixChain(request: Pick<CanonicalChatRequest, "messages" | "tools">): {
+  chain: string[];
+  chars: number[];
+} {
   const [first, ...others] = request.messages;
   const leadingSystem = first?.role === "system" ? first : undefined;
   const rest = leadingSystem ? others : request.messages;
-  let current = digest(PREFIX_SCHEME, stableJson({ tools: request.tools, system: leadingSystem ?? null }));
+  const head = stableJson({ tools: request.tools, system: leadingSystem ?? null });
+  let current = digest(PREFIX_SCHEME, head);
+  let total = head.length;
   const chain = [current];
+  const chars = [total];
   for (const message of rest) {
-    current = digest(current, stableJson(onTheWire(message)));
+    const text = stableJson(onTheWire(message));
+    current = digest(current, text);
+    total += text.length;
     chain.push(current);
+    chars.push(total);
   }
-  return chain;
+  return { chain, chars };
 }
+
+/**
+ * Prompt tokens a request may have left to evaluate and still count as short: a returning agent turn
+ * (its conversation held by a node's sequence or KV tier) evaluates its new messages, tens to hundreds
+ * of tokens; a cold prompt thousands. A neuron serves short requests first and has a long prompt
+ * evaluation yield its sequence to one; a gateway sends one to the node holding its prefix even when
+ * all its sequences are busy (docs/decisions.md, "short turns first").
+ */
+export const SHORT_PROMPT_TOKENS = 2048;
 
 /**
  * What of a message survives the OpenAI body between gateway and neuron: a tool result's `isError` does

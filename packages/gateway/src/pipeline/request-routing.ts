@@ -2,7 +2,7 @@ import {
   CortexError,
   PRIORITY_CLASSES,
   decodeOpenAIChatRequest,
-  prefixFingerprints,
+  prefixChain,
   type ClientSettings,
   type PriorityClass,
 } from "@cortex/core";
@@ -70,9 +70,13 @@ export function requestPrefix(call: UpstreamCall): RequestPrefix | null {
   if (call.path !== "/v1/chat/completions") return null;
   try {
     const { value } = decodeOpenAIChatRequest(JSON.parse(call.body));
+    const { chain, chars } = prefixChain(value);
+    const total = chars.at(-1) ?? 0;
     return {
-      chain: prefixFingerprints(value),
+      chain,
       tokens: Math.ceil(call.body.length / CHARS_PER_TOKEN),
+      // After a match at element k the prompt left is about the messages after it.
+      leftTokens: chars.map((upTo) => Math.ceil((total - upTo) / CHARS_PER_TOKEN)),
     };
   } catch {
     return null;

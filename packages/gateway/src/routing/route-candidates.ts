@@ -6,6 +6,11 @@ export interface RequestPrefix {
   readonly chain: readonly string[];
   /** Prompt tokens, estimated from the request's size (the gateway has no tokenizer). */
   readonly tokens: number;
+  /**
+   * Per chain element: prompt tokens left to evaluate after a node's match there, estimated from the
+   * messages after it (absent: the whole prompt minus the matched tokens).
+   */
+  readonly leftTokens?: readonly number[];
 }
 
 /**
@@ -155,9 +160,15 @@ export function routeCandidate(
     waitingAhead: waitingAhead?.get(copy.node) ?? 0,
     reuseTokens: reuse?.tokens ?? 0,
     reuseSource: reuse?.source ?? null,
+    leftTokens: prefix === null ? null : leftAfter(prefix, reuse),
     prefillMsPerToken: copy.entry.prefillMsPerToken,
     preferred: copy.preferred,
   };
+}
+
+function leftAfter(prefix: RequestPrefix, reuse: { tokens: number; index: number } | null): number {
+  if (reuse === null) return prefix.tokens;
+  return prefix.leftTokens?.[reuse.index] ?? Math.max(0, prefix.tokens - reuse.tokens);
 }
 
 /**
@@ -168,16 +179,16 @@ export function deepestHeld(
   chain: readonly string[],
   held: ReadonlyMap<string, HeldPrefix> | null,
   routed: ((fp: string) => number | undefined) | null,
-): { tokens: number; source: ReuseSource } | null {
+): { tokens: number; source: ReuseSource; index: number } | null {
   if (held === null && routed === null) return null;
   for (let i = chain.length - 1; i >= 0; i--) {
     const fp = chain[i] as string;
     const report = held?.get(fp);
     const sent = routed?.(fp);
     if (report !== undefined && (sent === undefined || report.tokens >= sent)) {
-      return { tokens: report.tokens, source: report.where };
+      return { tokens: report.tokens, source: report.where, index: i };
     }
-    if (sent !== undefined) return { tokens: sent, source: "routed" };
+    if (sent !== undefined) return { tokens: sent, source: "routed", index: i };
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import type { RoutingPolicy } from "@cortex/core";
+import { SHORT_PROMPT_TOKENS, type RoutingPolicy } from "@cortex/core";
 import { compareNumbers, compareText } from "./policy-terms.js";
 
 /**
@@ -27,6 +27,8 @@ export interface RouteCandidate {
   /** Prompt tokens of this request the node holds (0: none known) and where. */
   readonly reuseTokens: number;
   readonly reuseSource: ReuseSource | null;
+  /** Prompt tokens the request would evaluate there (estimated); null when its prompt is not known. */
+  readonly leftTokens: number | null;
   /** Prompt evaluation speed of the model there, ms per token; null when the node has not measured it. */
   readonly prefillMsPerToken: number | null;
   readonly preferred: boolean;
@@ -42,6 +44,12 @@ export interface RouteCosts {
 export interface ScoredCandidate {
   readonly candidate: RouteCandidate;
   readonly free: boolean;
+  /**
+   * No free sequence, but the request is short there (the node holds its prefix, little is left to
+   * evaluate) and the node has room for one such request per sequence: the neuron serves it ahead of
+   * long prompts, so it goes now instead of waiting here.
+   */
+  readonly jumps: boolean;
   /** Expected wait for a sequence (ms). */
   readonly waitMs: number;
   /** Expected prompt evaluation beyond the best-placed node's (ms). */
@@ -52,7 +60,7 @@ export interface ScoredCandidate {
 export interface RouteChoice {
   /** The node the request should go to; null: wait for whichever node frees a sequence first. */
   readonly node: string | null;
-  /** True: send it now (the node has a free sequence); false: keep it queued. */
+  /** True: send it now (the node has a free sequence, or the request jumps its queue); false: keep it queued. */
   readonly dispatch: boolean;
   /** Every candidate with its costs, cheapest first (for the decision log). */
   readonly scored: readonly ScoredCandidate[];
@@ -105,7 +113,7 @@ export function chooseRoute(
   switch (policy) {
     case "prefix": {
       const best = scored[0] as ScoredCandidate;
-      return { node: best.candidate.node, dispatch: best.free, scored };
+      return { node: best.candidate.node, dispatch: best.free || best.jumps, scored };
     }
     case "least-busy": {
       const best = free[0];
@@ -134,11 +142,15 @@ export function scoreCandidates(
 ): ScoredCandidate[] {
   const deepest = withPrefix ? Math.max(0, ...candidates.map(effectiveReuse)) : 0;
   const scored = candidates.map((candidate): ScoredCandidate => {
-    const free = candidate.busy + candidate.waitingAhead < candidate.slots;
+    const load = candidate.busy + candidate.waitingAhead;
+    const free = load < candidate.slots;
+    const jumps = !free && withPrefix && isShort(candidate) && load < 2 * candidate.slots;
     const perSlotMs = Number.isFinite(candidate.slots) ? costs.serviceMs / candidate.slots : 0;
     // Requests ahead of this one (holding sequences beyond the node's count, or queued for it) each
-    // free a sequence after about a service time divided by the sequences.
-    const ahead = candidate.busy + candidate.waitingAhead - candidate.slots + 1;
+    // free a sequence after about a service time divided by the sequences. Charged to a short request
+    // too: the node lets it go first only when a sequence is evaluating a prompt (one that is generating
+    // does not yield), so moving still happens when waiting costs more than recomputing elsewhere.
+    const ahead = load - candidate.slots + 1;
     const waitMs = free ? 0 : ahead * perSlotMs;
     const prefill = candidate.prefillMsPerToken ?? costs.prefillMsPerToken;
     // Prompt evaluation on a node is serialized with the prompts of the requests it already runs
@@ -151,7 +163,7 @@ export function scoreCandidates(
       (Number.isFinite(candidate.slots)
         ? Math.min(candidate.busy, candidate.slots) * perSlotMs
         : candidate.busy * costs.serviceMs) * CONTENTION_SHARE;
-    return { candidate, free, waitMs, recomputeMs, costMs: waitMs + recomputeMs + contentionMs };
+    return { candidate, free, jumps, waitMs, recomputeMs, costMs: waitMs + recomputeMs + contentionMs };
   });
   return scored.sort(
     (a, b) =>
@@ -160,6 +172,16 @@ export function scoreCandidates(
       compareNumbers(a.candidate.busy, b.candidate.busy) ||
       compareNumbers(Number(b.candidate.preferred), Number(a.candidate.preferred)) ||
       compareText(a.candidate.node, b.candidate.node),
+  );
+}
+
+/** The node holds the request's prefix and little of the prompt is left to evaluate there. */
+function isShort(candidate: RouteCandidate): boolean {
+  return (
+    candidate.reuseSource !== null &&
+    candidate.leftTokens !== null &&
+    candidate.leftTokens <= SHORT_PROMPT_TOKENS &&
+    Number.isFinite(candidate.slots)
   );
 }
 

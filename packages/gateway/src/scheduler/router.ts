@@ -167,12 +167,20 @@ export class Router {
     const started = this.#options.now();
     // The requests of a model kept busy are what notices another model's quantum running out.
     this.#checkQuanta();
-    if (this.#waiting.size(modelId) === 0) {
+    const queued = this.#waiting.size(modelId) > 0;
+    // With requests waiting, only a short one may go at once: it jumps the queue of the node holding
+    // its prefix (the node serves it ahead of long prompts; docs/decisions.md "short turns first"),
+    // never ahead of a higher priority class.
+    if (
+      !queued ||
+      (this.#options.config().scheduler.routing === "prefix" &&
+        !this.#waiting.higherWaiting(modelId, context.priority ?? DEFAULT_PRIORITY_CLASS))
+    ) {
       const choice = this.#choose(modelId, context.exclude, context.prefix, undefined);
-      if (choice?.dispatch && choice.node !== null) {
+      if (choice?.dispatch && choice.node !== null && (!queued || jumps(choice))) {
         return this.#dispatch(modelId, choice, context.requestId, context.prefix, 0);
       }
-      if (choice === null) this.assertOffered(modelId, this.snapshot(context.exclude, modelId));
+      if (choice === null && !queued) this.assertOffered(modelId, this.snapshot(context.exclude, modelId));
     }
     return this.#wait(modelId, context, started);
   }
@@ -495,7 +503,10 @@ export class Router {
     for (const copy of this.#copies(modelId)) if (this.#usable(copy, modelId, exclude)) usable++;
     if (usable === 0) return null;
     const policy = this.#options.config().scheduler;
-    const wantsPrefix = policy.routing === "prefix" && usable > 1 && prefix !== undefined;
+    // One copy leaves nothing to choose, unless it is full: a short request may still go (it jumps
+    // the node's queue), which takes its prefix to tell.
+    const wantsPrefix =
+      policy.routing === "prefix" && prefix !== undefined && (usable > 1 || !this.#hasFree(modelId));
     const candidates = this.candidates(modelId, exclude, wantsPrefix ? prefix() : null, ahead);
     const costs = {
       serviceMs: this.#serviceMs.get(modelId) ?? DEFAULT_SERVICE_MS,
@@ -957,4 +968,10 @@ function firstAfter(times: readonly number[], at: number): number {
     else low = middle + 1;
   }
   return low;
+}
+
+/** The chosen node has no free sequence for it, and the request goes anyway (short there). */
+function jumps(choice: RouteChoice): boolean {
+  const chosen = choice.scored.find((entry) => entry.candidate.node === choice.node);
+  return chosen !== undefined && !chosen.free && chosen.jumps;
 }

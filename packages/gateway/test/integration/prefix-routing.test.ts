@@ -160,6 +160,57 @@ describe("prefix-aware routing on fake-engine neurons", () => {
   });
 });
 
+describe("short turns first through the gateway (fake-engine neuron)", () => {
+  let neuron: FakeEngineNeuron;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    // One sequence, a KV tier, and prompt evaluation slow enough that a cold 6000-token prompt takes
+    // seconds (like an 8k-token agent prompt on a GPU).
+    const knobs = { memory: 1_000_000, prefillMsPerToken: 0.5, tokenDelayMs: 5, kvTierEntries: 8 };
+    neuron = await spawnFakeEngineNeuron({
+      name: "solo",
+      models: { m: knobs },
+      config: 'parallel = 1\nmemory_budget = "100MiB"',
+    });
+    cleanups.add(() => neuron.stop());
+    gw = await startTestGateway({
+      neurons: [{ name: "solo", url: neuron.url }],
+      scheduler: { routing: "prefix" },
+    });
+    cleanups.add(() => gw.close());
+  }, 60_000);
+
+  it("sends a returning turn to its full node at once, and the node answers it before a cold prompt", async () => {
+    const messages = session("S");
+    const first = await turn(gw, "m", messages);
+    // One node: the gateway learns where the prompt is from the node's report (with several it also
+    // remembers where it sent it).
+    await waitFor("the gateway to see the node's prefixes", () => seesPrefixes(gw, "solo", "m"));
+    const finished: string[] = [];
+    const cold: Message[] = [
+      { role: "user", content: Array.from({ length: 6000 }, (_, i) => `cold${i}`).join(" ") },
+    ];
+    const long = turn(gw, "m", cold, 2).then((answer) => {
+      finished.push("cold");
+      return answer;
+    });
+    await waitFor("the cold prompt to hold the only sequence", () => busyOn(gw, "solo", "m") > 0);
+
+    const next: Message[] = [
+      ...messages,
+      { role: "assistant", content: first.text },
+      { role: "user", content: "Second question." },
+    ];
+    const returning = await turn(gw, "m", next, 2);
+    finished.push("returning");
+    await long;
+    expect(returning.node).toBe("solo");
+    expect(returning.cachedTokens).toBeGreaterThan(0);
+    expect(finished).toEqual(["returning", "cold"]);
+  });
+});
+
 describe("prefix-aware routing on real node-llama-cpp neurons", () => {
   let alpha: RealNeuron;
   let beta: RealNeuron;

@@ -38,6 +38,8 @@ describe("routeCandidates", () => {
         waitingAhead: 2,
         reuseTokens: 900,
         reuseSource: "ram",
+        // Without per-element sizes: the prompt's estimate minus what the node holds.
+        leftTokens: 300,
         prefillMsPerToken: null,
         preferred: false,
       },
@@ -72,19 +74,41 @@ describe("routeCandidates", () => {
     ]);
     expect(memory.size).toBe(0);
   });
+
+  it("estimates the prompt left after a node's match from the messages after it", () => {
+    const snapshot = fleet(
+      node("a", 0, [model("x", { prefixes: held({ m2: { tokens: 8000, where: "ram" } }) })]),
+      node("b", 0, [model("x")]),
+    );
+    const candidates = routeCandidates(snapshot, {
+      modelId: "x",
+      // The body's size over-counts the prompt (16k); what follows m2 is small either way.
+      prefix: { chain: CHAIN, tokens: 16_000, leftTokens: [15_000, 14_000, 40, 10] },
+    });
+    expect(candidates.map((c) => [c.node, c.leftTokens])).toEqual([
+      ["a", 40],
+      ["b", 16_000],
+    ]);
+  });
 });
 
 describe("deepestHeld and RoutedPrefixes", () => {
   it("prefers the deeper element, and the node's report over the memory at the same depth", () => {
     const report = held({ m1: { tokens: 400, where: "disk" }, m3: { tokens: 1000, where: "sequence" } });
-    expect(deepestHeld(CHAIN, report, () => undefined)).toEqual({ tokens: 1000, source: "sequence" });
+    expect(deepestHeld(CHAIN, report, () => undefined)).toEqual({
+      tokens: 1000,
+      source: "sequence",
+      index: 3,
+    });
     expect(deepestHeld(CHAIN, report, (fp) => (fp === "m3" ? 900 : undefined))).toEqual({
       tokens: 1000,
       source: "sequence",
+      index: 3,
     });
     expect(deepestHeld(["h", "m1", "zz"], report, (fp) => (fp === "zz" ? 450 : undefined))).toEqual({
       tokens: 450,
       source: "routed",
+      index: 2,
     });
     expect(deepestHeld(["q"], null, () => undefined)).toBeNull();
     expect(deepestHeld(["q"], null, null)).toBeNull();

@@ -1,3 +1,4 @@
+import { SHORT_PROMPT_TOKENS } from "@cortex/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -19,6 +20,7 @@ function candidate(node: string, overrides: Partial<RouteCandidate> = {}): Route
     waitingAhead: 0,
     reuseTokens: 0,
     reuseSource: null,
+    leftTokens: null,
     prefillMsPerToken: null,
     preferred: false,
     ...overrides,
@@ -132,6 +134,33 @@ describe("chooseRoute: least-busy and random", () => {
   });
 });
 
+describe("chooseRoute: short requests", () => {
+  it("sends a short request to the full node holding its prefix at once: the node serves it first", () => {
+    const holder = candidate("b", { busy: 4, ...holds(8000), leftTokens: 40 });
+    expect(chooseRoute("prefix", [candidate("a", { busy: 4 }), holder], COSTS)).toMatchObject({
+      node: "b",
+      dispatch: true,
+    });
+    // One such request per sequence at most: beyond that it waits here like any other.
+    expect(
+      chooseRoute("prefix", [candidate("a", { busy: 4 }), { ...holder, busy: 6, waitingAhead: 2 }], COSTS),
+    ).toMatchObject({ node: "b", dispatch: false });
+  });
+
+  it("a long request, or one the node holds nothing of, waits for a free sequence", () => {
+    const long = candidate("b", { busy: 4, ...holds(8000), leftTokens: SHORT_PROMPT_TOKENS + 1 });
+    expect(chooseRoute("prefix", [long], COSTS)).toMatchObject({ node: "b", dispatch: false });
+    const cold = candidate("b", { busy: 4, leftTokens: 40 });
+    expect(chooseRoute("prefix", [cold], COSTS)).toMatchObject({ node: "b", dispatch: false });
+  });
+
+  it("least-busy and random do not look at prefixes: no request jumps", () => {
+    const holder = candidate("b", { busy: 4, ...holds(8000), leftTokens: 40 });
+    expect(chooseRoute("least-busy", [holder], COSTS)).toMatchObject({ node: null, dispatch: false });
+    expect(chooseRoute("random", [holder], COSTS)).toMatchObject({ node: null, dispatch: false });
+  });
+});
+
 const candidates = fc
   .uniqueArray(
     fc.record({
@@ -148,6 +177,7 @@ const candidates = fc
         "disk" as const,
         "routed" as const,
       ),
+      leftTokens: fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: null }),
       prefillMsPerToken: fc.option(fc.double({ min: 0.01, max: 3, noNaN: true }), { nil: null }),
       preferred: fc.boolean(),
     }),
@@ -160,14 +190,25 @@ const costs = fc.record({
 });
 
 describe("chooseRoute: properties", () => {
-  it("prefix picks the cheapest candidate, and sends it now exactly when that node has a free sequence", () => {
+  it("prefix picks the cheapest candidate, and sends it now exactly when that node has a free sequence or it is short there", () => {
     fc.assert(
       fc.property(candidates, costs, (list, cost) => {
         const choice = chooseRoute("prefix", list, cost);
         const chosen = choice?.scored.find((entry) => entry.candidate.node === choice.node);
         expect(chosen).toBeDefined();
         for (const entry of choice?.scored ?? []) expect(chosen?.costMs).toBeLessThanOrEqual(entry.costMs);
-        expect(choice?.dispatch).toBe(chosen?.free);
+        expect(choice?.dispatch).toBe((chosen?.free ?? false) || (chosen?.jumps ?? false));
+        for (const entry of choice?.scored ?? []) {
+          const c = entry.candidate;
+          const load = c.busy + c.waitingAhead;
+          expect(entry.jumps).toBe(
+            !entry.free &&
+              c.reuseSource !== null &&
+              c.leftTokens !== null &&
+              c.leftTokens <= SHORT_PROMPT_TOKENS &&
+              load < 2 * c.slots,
+          );
+        }
       }),
     );
   });

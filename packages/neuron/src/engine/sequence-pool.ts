@@ -1,11 +1,7 @@
-import { CortexError } from "@cortex/core";
+import { CortexError, SHORT_PROMPT_TOKENS } from "@cortex/core";
 
-/**
- * Prompt tokens a request may have left to evaluate and still count as short: a returning agent turn
- * (its conversation held by a sequence or the KV tier) evaluates its new messages, tens to hundreds of
- * tokens; a cold prompt evaluates thousands.
- */
-export const SHORT_WORK_TOKENS = 2048;
+/** Prompt tokens left to evaluate that make a request short (a returning agent turn): core's constant. */
+export const SHORT_WORK_TOKENS = SHORT_PROMPT_TOKENS;
 /** A prompt evaluation yields its sequence to a short waiter only when it has this many times more left. */
 const YIELD_RATIO = 4;
 /** How often one request yields its sequence at most (each yield costs it a save and a restore). */
