@@ -175,10 +175,18 @@ export function scoreCandidates(
   );
 }
 
-/** The node holds the request's prefix and little of the prompt is left to evaluate there. */
+/**
+ * A conversation prefix worth jumping a queue for: a returning agent turn (thousands of tokens held).
+ * A small prompt gains little from it (its wait is for a sequence, not for its prefix), and gateway
+ * priorities and fairness keep holding it.
+ */
+export const JUMP_MIN_REUSE_TOKENS = 1024;
+
+/** The node holds a long prefix of the request and little of the prompt is left to evaluate there. */
 function isShort(candidate: RouteCandidate): boolean {
   return (
     candidate.reuseSource !== null &&
+    candidate.reuseTokens >= JUMP_MIN_REUSE_TOKENS &&
     candidate.leftTokens !== null &&
     candidate.leftTokens <= SHORT_PROMPT_TOKENS &&
     Number.isFinite(candidate.slots)

@@ -1,4 +1,4 @@
-import { CortexError, type PriorityClass } from "@cortex/core";
+import { CortexError, PRIORITY_CLASSES, type PriorityClass } from "@cortex/core";
 import type { Cancellation } from "../cancellation.js";
 import { FairQueue, type QueueEntry } from "../routing/fair-queue.js";
 import type { RequestPrefix } from "../routing/route-candidates.js";
@@ -119,6 +119,17 @@ export class WaitingRoom {
 
   size(modelId: string): number {
     return this.#queues.get(modelId)?.size ?? 0;
+  }
+
+  /** Whether a request of a class above `priority` waits for `modelId` (it must not be overtaken). */
+  higherWaiting(modelId: string, priority: PriorityClass): boolean {
+    const sizes = this.#queues.get(modelId)?.sizes();
+    if (!sizes) return false;
+    for (const name of PRIORITY_CLASSES) {
+      if (name === priority) return false;
+      if (sizes[name] > 0) return true;
+    }
+    return false;
   }
 
   models(): string[] {

@@ -182,7 +182,11 @@ describe("short turns first through the gateway (fake-engine neuron)", () => {
   }, 60_000);
 
   it("sends a returning turn to its full node at once, and the node answers it before a cold prompt", async () => {
-    const messages = session("S");
+    // An agent's conversation: a few thousand tokens the node holds.
+    const messages: Message[] = [
+      { role: "system", content: Array.from({ length: 3000 }, (_, i) => `rule${i}`).join(" ") },
+      { role: "user", content: "First question." },
+    ];
     const first = await turn(gw, "m", messages);
     // One node: the gateway learns where the prompt is from the node's report (with several it also
     // remembers where it sent it).

@@ -2,6 +2,7 @@ import { SHORT_PROMPT_TOKENS } from "@cortex/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  JUMP_MIN_REUSE_TOKENS,
   chooseRoute,
   describeMove,
   scoreCandidates,
@@ -152,6 +153,9 @@ describe("chooseRoute: short requests", () => {
     expect(chooseRoute("prefix", [long], COSTS)).toMatchObject({ node: "b", dispatch: false });
     const cold = candidate("b", { busy: 4, leftTokens: 40 });
     expect(chooseRoute("prefix", [cold], COSTS)).toMatchObject({ node: "b", dispatch: false });
+    // A small prompt held whole: its wait is for a sequence, the gateway's queue keeps it.
+    const small = candidate("b", { busy: 4, ...holds(JUMP_MIN_REUSE_TOKENS - 1), leftTokens: 5 });
+    expect(chooseRoute("prefix", [small], COSTS)).toMatchObject({ node: "b", dispatch: false });
   });
 
   it("least-busy and random do not look at prefixes: no request jumps", () => {
@@ -204,6 +208,7 @@ describe("chooseRoute: properties", () => {
           expect(entry.jumps).toBe(
             !entry.free &&
               c.reuseSource !== null &&
+              c.reuseTokens >= JUMP_MIN_REUSE_TOKENS &&
               c.leftTokens !== null &&
               c.leftTokens <= SHORT_PROMPT_TOKENS &&
               load < 2 * c.slots,

@@ -1,4 +1,4 @@
-import { CortexError, type NeuronModel } from "@cortex/core";
+import { CortexError, PREFIX_SCHEME, type NeuronModel } from "@cortex/core";
 import { describe, expect, it, vi } from "vitest";
 import * as placement from "../../src/routing/placement.js";
 import { Cancellation } from "../../src/cancellation.js";
@@ -771,5 +771,54 @@ describe("Scheduler", () => {
     await expect(instance.route("recent", context("r5"))).rejects.toMatchObject({ code: "queue_full" });
     await expect(waiting).rejects.toMatchObject({ code: "no_capacity" });
     release();
+  });
+});
+
+describe("Scheduler: short turns jump a full node's queue", () => {
+  /** One node, one sequence, holding a 5000-token conversation ("conv") in its KV tier. */
+  const holding = (fleet: ReturnType<typeof fakeFleet>) => (): NodeReport[] =>
+    fleet.reports().map((report) => ({
+      ...report,
+      models: report.models.map((model) => ({
+        ...model,
+        sequences: 1,
+        prefixes: { scheme: PREFIX_SCHEME, prefixes: [{ fp: "conv", tokens: 5000, where: "ram" as const }] },
+      })),
+    }));
+  const returning = () => ({ chain: ["head", "conv", "next"], tokens: 9000, leftTokens: [9000, 40, 0] });
+
+  it("sends a returning turn to the node at once, but never ahead of a higher priority class", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+    ]);
+    const { instance } = scheduler(fleet, { reports: holding(fleet) });
+    const holder = await instance.route("m", context("cold"));
+    // A cold request waits for the sequence, in the gateway's queue.
+    let coldWaiter: Route | undefined;
+    void instance.route("m", context("cold2")).then((route) => (coldWaiter = route));
+    await settled();
+    expect(coldWaiter).toBeUndefined();
+    // A returning turn goes now: the node lets it go before the prompt it is evaluating.
+    const jumped = await instance.route("m", { ...context("turn"), prefix: returning });
+    expect(jumped.node).toBe("a");
+    // One per sequence: the next one waits like the rest.
+    let second: Route | undefined;
+    void instance.route("m", { ...context("turn2"), prefix: returning }).then((route) => (second = route));
+    await settled();
+    expect(second).toBeUndefined();
+    jumped.release();
+    await settled();
+
+    // With a high-priority request waiting, a normal one does not jump it; a high one does.
+    let high: Route | undefined;
+    void instance.route("m", { ...context("high"), priority: "high" }).then((route) => (high = route));
+    let normal: Route | undefined;
+    void instance.route("m", { ...context("turn3"), prefix: returning }).then((route) => (normal = route));
+    await settled();
+    expect([high, normal]).toEqual([undefined, undefined]);
+    const highTurn = await instance.route("m", { ...context("turn4"), priority: "high", prefix: returning });
+    expect(highTurn.node).toBe("a");
+    highTurn.release();
+    holder.release();
   });
 });
