@@ -98,12 +98,14 @@ export function chooseRoute(
 ): RouteChoice | null {
   const only = candidates.length === 1 ? (candidates[0] as RouteCandidate) : undefined;
   if (only !== undefined) {
-    // Nothing to choose (most requests: one copy): no prefix terms, no sort, no random draw. It goes
-    // there now if a sequence is free; else `prefix` queues it for that node, the others for any.
-    const scored = scoreCandidates(candidates, costs, false);
-    const { free } = scored[0] as ScoredCandidate;
-    const node = free || policy === "prefix" ? only.node : null;
-    return { node, dispatch: free, scored };
+    // Nothing to choose (most requests: one copy): no sort, no random draw. It goes there now if a
+    // sequence is free, or (`prefix`) if it is short there; else `prefix` queues it for that node, the
+    // others for any.
+    const prefix = policy === "prefix";
+    const scored = scoreCandidates(candidates, costs, prefix);
+    const { free, jumps } = scored[0] as ScoredCandidate;
+    const node = free || prefix ? only.node : null;
+    return { node, dispatch: free || jumps, scored };
   }
   const up = candidates.filter((candidate) => candidate.health === "up");
   const pool = up.length > 0 ? up : candidates;
