@@ -244,7 +244,7 @@ describe("chooseRoute: properties", () => {
     );
   });
 
-  it("with one candidate, chooses it as scoring would: there if free, else queued (for it under prefix)", () => {
+  it("with one candidate, chooses it as scoring would: there if free or short there, else queued (for it under prefix)", () => {
     fc.assert(
       fc.property(
         candidates.map((list) => list.slice(0, 1)),
@@ -254,7 +254,7 @@ describe("chooseRoute: properties", () => {
           const [only] = scoreCandidates(list, cost, policy === "prefix");
           expect(chooseRoute(policy, list, cost)).toEqual({
             node: only?.free || policy === "prefix" ? only?.candidate.node : null,
-            dispatch: only?.free,
+            dispatch: (only?.free ?? false) || (only?.jumps ?? false),
             scored: [only],
           });
         },
