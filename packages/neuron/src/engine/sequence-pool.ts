@@ -6,7 +6,10 @@ export const SHORT_WORK_TOKENS = SHORT_PROMPT_TOKENS;
 const YIELD_RATIO = 4;
 /** How often one request yields its sequence at most (each yield costs it a save and a restore). */
 const MAX_YIELDS = 2;
-/** How often a waiter lets a short one go first at most: short requests cannot starve a long one. */
+/**
+ * How often a request lets a short one go first at most, waiting or by yielding its sequence (each yield
+ * counts as one): short requests cannot starve a long one.
+ */
 const MAX_BYPASSED = 8;
 
 interface Waiter<S> {
@@ -30,6 +33,8 @@ export interface SequenceLease<S> {
   readonly ticket: number;
   /** How often this request has yielded its sequence. */
   readonly yields: number;
+  /** How often short requests went first while it waited or by its yields (kept when it yields). */
+  readonly bypassed: number;
 }
 
 export interface AcquireOptions<S> {
@@ -84,8 +89,10 @@ export class SequencePool<S> {
     const resuming = options.resuming;
     const ticket = resuming?.ticket ?? this.#tickets++;
     const yields = resuming ? resuming.yields + 1 : 0;
+    // The yield itself let a short request go first.
+    const bypassed = resuming ? resuming.bypassed + 1 : 0;
     if (this.#free.length > 0 && this.#waiters.length === 0) {
-      return Promise.resolve(this.#take(tokens, ticket, yields));
+      return Promise.resolve(this.#take(tokens, ticket, yields, bypassed));
     }
     // A resumed request already had its place: it is not refused for a queue filled behind it.
     if (!resuming && this.#waiters.length >= this.#queueLimit) {
@@ -106,7 +113,7 @@ export class SequencePool<S> {
         work: this.#work(tokens, options.cachedTokens?.() ?? 0),
         ticket,
         yields,
-        bypassed: 0,
+        bypassed,
         resolve,
         reject,
         cleanup: () => signal.removeEventListener("abort", onAbort),
@@ -125,7 +132,10 @@ export class SequencePool<S> {
    * holder has not yielded too often already.
    */
   shouldYield(lease: SequenceLease<S>, remaining: number): boolean {
-    if (lease.yields >= MAX_YIELDS || remaining <= SHORT_WORK_TOKENS) return false;
+    // One that has let enough go first keeps its sequence (it may have been served for exactly that).
+    if (lease.yields >= MAX_YIELDS || lease.bypassed >= MAX_BYPASSED || remaining <= SHORT_WORK_TOKENS) {
+      return false;
+    }
     const next = this.#next();
     if (next === undefined) return false;
     const waiter = this.#waiters[next] as Waiter<S>;
@@ -151,7 +161,7 @@ export class SequencePool<S> {
     return Math.max(0, tokens.length - held);
   }
 
-  #take(tokens: readonly number[], ticket: number, yields: number): SequenceLease<S> {
+  #take(tokens: readonly number[], ticket: number, yields: number, bypassed: number): SequenceLease<S> {
     let best = 0;
     let bestShared = -1;
     this.#free.forEach((sequence, index) => {
@@ -168,6 +178,7 @@ export class SequencePool<S> {
       reusedTokens: Math.max(0, bestShared),
       ticket,
       yields,
+      bypassed,
       release: () => {
         if (released) return;
         released = true;
@@ -183,7 +194,7 @@ export class SequencePool<S> {
     for (let before = 0; before < index; before++) (this.#waiters[before] as Waiter<S>).bypassed++;
     const [waiter] = this.#waiters.splice(index, 1) as [Waiter<S>];
     waiter.cleanup();
-    waiter.resolve(this.#take(waiter.tokens, waiter.ticket, waiter.yields));
+    waiter.resolve(this.#take(waiter.tokens, waiter.ticket, waiter.yields, waiter.bypassed));
   }
 }
 

@@ -232,3 +232,39 @@ describe("SequencePool: short requests first", () => {
     (await returning).release();
   });
 });
+
+describe("SequencePool: the bound on short requests going first", () => {
+  const long = (seed: number): number[] =>
+    Array.from({ length: 6 * SHORT_WORK_TOKENS }, (_, i) => seed * 1e6 + i);
+
+  it("lets at most eight short requests go before a long one in all, also when it is served and could yield", async () => {
+    const p = pool([{ name: "a", tokens: [] }], 64);
+    const holder = await p.acquire(long(1), never);
+    const served: string[] = [];
+    // The engine's loop: before each batch it asks whether to yield, and if so queues again.
+    const cold = (async () => {
+      let lease = await p.acquire(long(2), never);
+      for (let remaining = 5 * SHORT_WORK_TOKENS; remaining > SHORT_WORK_TOKENS;) {
+        if (p.shouldYield(lease, remaining)) {
+          lease.release();
+          lease = await p.acquire(long(2), never, { resuming: lease });
+          continue;
+        }
+        remaining -= 512;
+        await Promise.resolve();
+      }
+      served.push("cold");
+      lease.release();
+    })();
+    const shorts = Array.from({ length: 30 }, (_, i) =>
+      p.acquire([i, i + 1], never).then((lease) => {
+        served.push(`short${i}`);
+        lease.release();
+      }),
+    );
+    holder.release();
+    await Promise.all([cold, ...shorts]);
+    expect(served.indexOf("cold")).toBeLessThanOrEqual(8);
+    expect(p.free).toBe(1);
+  });
+});
