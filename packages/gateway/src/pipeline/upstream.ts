@@ -49,6 +49,7 @@ export async function openUpstream(
   let lastError: CortexError | undefined;
   // Computed once, and only when routing asks for it (the model is on several nodes).
   let prefix: { value: ReturnType<typeof requestPrefix> } | undefined;
+  let mayJump = true;
   for (;;) {
     let route: Route;
     try {
@@ -57,6 +58,7 @@ export async function openUpstream(
         cancel: request.cancel,
         exclude,
         prefix: () => (prefix ??= { value: requestPrefix(request.call) }).value,
+        ...(mayJump ? {} : { mayJump }),
         ...(request.priority ? { priority: request.priority.priority, flow: request.priority.flow } : {}),
       });
     } catch (error) {
@@ -83,6 +85,12 @@ export async function openUpstream(
     route.release();
     if (attempt?.failure) {
       const { failure, kind } = attempt;
+      // A node whose sequences are busy refused to queue a request that jumped there (it was short on
+      // it): nothing failed, it waits in the gateway's queue as it would have without the jump.
+      if (route.jumped && failure.code === "queue_full") {
+        mayJump = false;
+        continue;
+      }
       // Errors another node would repeat (a bad request, a model broken everywhere) are not retried.
       if (!failure.retryable) throw failure;
       services.upstreamFailed(route.node, kind);

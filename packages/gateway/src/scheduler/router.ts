@@ -42,6 +42,11 @@ export interface Route {
   coldLoadMs: number;
   /** Why this node (prefix held, moved off a loaded holder, …): metrics and `x-cortex-route`. */
   reason: RouteReason;
+  /**
+   * Sent to a node with no free sequence because it is short there (it jumps the node's queue): if the
+   * node refuses to queue it (`queue_full`), it waits in the gateway instead (`RouteContext.mayJump`).
+   */
+  jumped?: true;
   release(): void;
 }
 
@@ -56,6 +61,8 @@ export interface RouteContext {
   flow?: string;
   /** Its prompt identity, computed only when routing needs it (several nodes hold the model). */
   prefix?: () => RequestPrefix | null;
+  /** False once a node refused to queue it after a jump: it goes only where a sequence is free. */
+  mayJump?: boolean;
 }
 
 /** How the router gets a model loaded when no node has it: the cold-load queue. */
@@ -168,16 +175,18 @@ export class Router {
     // The requests of a model kept busy are what notices another model's quantum running out.
     this.#checkQuanta();
     const queued = this.#waiting.size(modelId) > 0;
+    const mayJump = context.mayJump !== false;
     // With requests waiting, only a short one may go at once: it jumps the queue of the node holding
     // its prefix (the node serves it ahead of long prompts; docs/decisions.md "short turns first"),
     // never ahead of a higher priority class.
     if (
       !queued ||
-      (this.#options.config().scheduler.routing === "prefix" &&
+      (mayJump &&
+        this.#options.config().scheduler.routing === "prefix" &&
         !this.#waiting.higherWaiting(modelId, context.priority ?? DEFAULT_PRIORITY_CLASS))
     ) {
       const choice = this.#choose(modelId, context.exclude, context.prefix, undefined);
-      if (choice?.dispatch && choice.node !== null && (!queued || jumps(choice))) {
+      if (choice?.dispatch && choice.node !== null && (jumps(choice) ? mayJump : !queued)) {
         return this.#dispatch(modelId, choice, context.requestId, context.prefix, 0);
       }
       if (choice === null && !queued) this.assertOffered(modelId, this.snapshot(context.exclude, modelId));
@@ -567,7 +576,7 @@ export class Router {
     this.pump(modelId);
     const result = await outcome;
     if ("error" in result) throw result.error;
-    return this.#leaseRoute(result.node, modelId, waiter.coldLoadMs, result.reason);
+    return this.#leaseRoute(result.node, modelId, waiter.coldLoadMs, result.reason, result.jumped);
   }
 
   #stopLoadClock(waiter: Waiter): void {
@@ -641,8 +650,8 @@ export class Router {
     prefix: (() => RequestPrefix | null) | undefined,
     coldLoadMs: number,
   ): Route {
-    const { node, reason } = this.#dispatchLease(modelId, choice, requestId, prefix);
-    return this.#leaseRoute(node, modelId, coldLoadMs, reason);
+    const { node, reason, jumped } = this.#dispatchLease(modelId, choice, requestId, prefix);
+    return this.#leaseRoute(node, modelId, coldLoadMs, reason, jumped);
   }
 
   /** Books the choice: logs a move away from the prefix, remembers where the prompt now is. */
@@ -651,7 +660,7 @@ export class Router {
     choice: RouteChoice,
     requestId: string,
     prefix: (() => RequestPrefix | null) | undefined,
-  ): { node: string; reason: RouteReason } {
+  ): { node: string; reason: RouteReason; jumped?: true } {
     const node = choice.node as string;
     const moved = describeMove(choice);
     if (moved !== null) this.#options.decide("route", modelId, node, requestId, `${requestId} ${moved}`);
@@ -659,7 +668,8 @@ export class Router {
     if (requestPrefix) this.#routed.remember(modelId, node, requestPrefix, this.#options.now());
     // Counted now, so the next request in the same pump sees the sequence taken.
     this.#count(node, modelId, 1);
-    return { node, reason: routeReason(this.#options.config().scheduler.routing, choice) };
+    const reason = routeReason(this.#options.config().scheduler.routing, choice);
+    return jumps(choice) ? { node, reason, jumped: true } : { node, reason };
   }
 
   /**
@@ -780,13 +790,20 @@ export class Router {
   }
 
   /** The route of a sequence already counted for `node`: its release frees it and serves the queue. */
-  #leaseRoute(node: string, modelId: string, coldLoadMs: number, reason: RouteReason): Route {
+  #leaseRoute(
+    node: string,
+    modelId: string,
+    coldLoadMs: number,
+    reason: RouteReason,
+    jumped: true | undefined,
+  ): Route {
     const leasedAt = this.#options.now();
     let released = false;
     return {
       node,
       coldLoadMs,
       reason,
+      ...(jumped ? { jumped } : {}),
       release: () => {
         if (released) return;
         released = true;

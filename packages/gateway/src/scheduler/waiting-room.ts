@@ -24,7 +24,7 @@ export interface Waiter {
   /** Ended once the wait is over (served or failed). */
   readonly over: Cancellation;
   /** Settles the request's wait: the node it was leased, or why it will not get one. */
-  settle(outcome: { node: string; reason: RouteReason } | { error: unknown }): void;
+  settle(outcome: { node: string; reason: RouteReason; jumped?: true } | { error: unknown }): void;
 }
 
 export interface WaitingStats {

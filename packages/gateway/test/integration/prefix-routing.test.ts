@@ -160,58 +160,94 @@ describe("prefix-aware routing on fake-engine neurons", () => {
   });
 });
 
-describe("short turns first through the gateway (fake-engine neuron)", () => {
-  let neuron: FakeEngineNeuron;
-  let gw: TestGateway;
-
+/**
+ * One node with one sequence and a KV tier, and prompt evaluation slow enough that a cold 6000-token
+ * prompt takes seconds (like an 8k-token agent prompt on a GPU), behind a prefix-routing gateway.
+ */
+function soloFakeNode(config: string): { neuron: FakeEngineNeuron; gw: TestGateway } {
+  const setup = {} as { neuron: FakeEngineNeuron; gw: TestGateway };
   beforeAll(async () => {
-    // One sequence, a KV tier, and prompt evaluation slow enough that a cold 6000-token prompt takes
-    // seconds (like an 8k-token agent prompt on a GPU).
     const knobs = { memory: 1_000_000, prefillMsPerToken: 0.5, tokenDelayMs: 5, kvTierEntries: 8 };
-    neuron = await spawnFakeEngineNeuron({
+    const neuron = await spawnFakeEngineNeuron({
       name: "solo",
       models: { m: knobs },
-      config: 'parallel = 1\nmemory_budget = "100MiB"',
+      config: `parallel = 1\nmemory_budget = "100MiB"\n${config}`,
     });
     cleanups.add(() => neuron.stop());
-    gw = await startTestGateway({
+    const gw = await startTestGateway({
       neurons: [{ name: "solo", url: neuron.url }],
       scheduler: { routing: "prefix" },
     });
     cleanups.add(() => gw.close());
+    Object.assign(setup, { neuron, gw });
   }, 60_000);
+  return setup;
+}
+
+/** An agent's conversation: a few thousand tokens the node holds once its first turn is answered. */
+const AGENT_SESSION: Message[] = [
+  { role: "system", content: Array.from({ length: 3000 }, (_, i) => `rule${i}`).join(" ") },
+  { role: "user", content: "First question." },
+];
+const COLD: Message[] = [
+  { role: "user", content: Array.from({ length: 6000 }, (_, i) => `cold${i}`).join(" ") },
+];
+
+/** The session's first turn answered, and the node's report of it seen by the gateway; its next turn. */
+async function returningTurn(gw: TestGateway): Promise<Message[]> {
+  const first = await turn(gw, "m", AGENT_SESSION);
+  // One node: the gateway learns where the prompt is from the node's report (with several it also
+  // remembers where it sent it).
+  await waitFor("the gateway to see the node's prefixes", () => seesPrefixes(gw, "solo", "m"));
+  return [
+    ...AGENT_SESSION,
+    { role: "assistant", content: first.text },
+    { role: "user", content: "Second question." },
+  ];
+}
+
+describe("short turns first through the gateway (fake-engine neuron)", () => {
+  const solo = soloFakeNode("");
 
   it("sends a returning turn to its full node at once, and the node answers it before a cold prompt", async () => {
-    // An agent's conversation: a few thousand tokens the node holds.
-    const messages: Message[] = [
-      { role: "system", content: Array.from({ length: 3000 }, (_, i) => `rule${i}`).join(" ") },
-      { role: "user", content: "First question." },
-    ];
-    const first = await turn(gw, "m", messages);
-    // One node: the gateway learns where the prompt is from the node's report (with several it also
-    // remembers where it sent it).
-    await waitFor("the gateway to see the node's prefixes", () => seesPrefixes(gw, "solo", "m"));
+    const { gw } = solo;
+    const next = await returningTurn(gw);
     const finished: string[] = [];
-    const cold: Message[] = [
-      { role: "user", content: Array.from({ length: 6000 }, (_, i) => `cold${i}`).join(" ") },
-    ];
-    const long = turn(gw, "m", cold, 2).then((answer) => {
+    const long = turn(gw, "m", COLD, 2).then((answer) => {
       finished.push("cold");
       return answer;
     });
     await waitFor("the cold prompt to hold the only sequence", () => busyOn(gw, "solo", "m") > 0);
 
-    const next: Message[] = [
-      ...messages,
-      { role: "assistant", content: first.text },
-      { role: "user", content: "Second question." },
-    ];
     const returning = await turn(gw, "m", next, 2);
     finished.push("returning");
     await long;
     expect(returning.node).toBe("solo");
     expect(returning.cachedTokens).toBeGreaterThan(0);
     expect(finished).toEqual(["returning", "cold"]);
+  });
+});
+
+describe("short turns first through the gateway to a neuron that queues nothing (queue_limit = 0)", () => {
+  const solo = soloFakeNode("queue_limit = 0");
+
+  /** Requests the neuron itself holds for `model` (its own report, not the gateway's view). */
+  async function neuronInFlight(model: string): Promise<number> {
+    const response = await fetch(`${solo.neuron.url}/models`);
+    const body = (await response.json()) as { models: { id: string; in_flight: number }[] };
+    return body.models.find((entry) => entry.id === model)?.in_flight ?? 0;
+  }
+
+  it("keeps a returning turn the full node refuses to queue waiting in the gateway, and answers it", async () => {
+    const { gw } = solo;
+    const next = await returningTurn(gw);
+    const long = turn(gw, "m", COLD, 2);
+    await waitFor("the cold prompt to hold the only sequence", async () => (await neuronInFlight("m")) > 0);
+    // It jumps to the node (it is short there); the node has no queue and says so (503 queue_full):
+    // that is no failure of the node, the request waits in the gateway as it would have without jumping.
+    const returning = await turn(gw, "m", next, 2);
+    expect(returning.node).toBe("solo");
+    await long;
   });
 });
 
