@@ -209,6 +209,9 @@ export class Router {
     if (!free && loaded && this.#waiting.excluding(modelId) === 0) return;
     const entries = this.#waiting.entries(modelId);
     let ahead: Map<string, number> | undefined;
+    // The class of the first waiter left waiting for a sequence: one of a lower class behind it may go
+    // where a sequence is free, but not jump a full node's queue ahead of it (as at arrival).
+    let waitingClass: PriorityClass | undefined;
     for (const entry of entries) {
       const waiter = entry.item;
       if (!free) {
@@ -224,7 +227,8 @@ export class Router {
         this.#needsLoad(waiter, entry, unblocked);
         continue;
       }
-      if (choice.dispatch && choice.node !== null) {
+      const overtakes = waitingClass !== undefined && waitingClass !== entry.priority && jumps(choice);
+      if (choice.dispatch && choice.node !== null && !overtakes) {
         this.#waiting.serve(entry);
         // Served while its load call is still returning (a poll showed the model first): the wait ends now.
         this.#stopLoadClock(waiter);
@@ -234,6 +238,7 @@ export class Router {
         free = this.#hasFree(modelId);
         continue;
       }
+      waitingClass ??= entry.priority;
       if (choice.node !== null) {
         ahead ??= new Map();
         ahead.set(choice.node, (ahead.get(choice.node) ?? 0) + 1);

@@ -822,3 +822,62 @@ describe("Scheduler: short turns jump a full node's queue", () => {
     holder.release();
   });
 });
+
+describe("Scheduler: a short turn served from the queue", () => {
+  it("does not jump a full node's queue ahead of a higher priority class waiting for that node", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+      { name: "b", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+    ]);
+    // a: two sequences, holding the conversation; b: a node that evaluates prompts very slowly, so a
+    // request short on a would rather go to a than recompute on b.
+    const reports = (): NodeReport[] =>
+      fleet.reports().map((report) => ({
+        ...report,
+        models: report.models.map((model) =>
+          report.name === "a"
+            ? {
+                ...model,
+                sequences: 2,
+                prefixes: {
+                  scheme: PREFIX_SCHEME,
+                  prefixes: [{ fp: "conv", tokens: 5000, where: "ram" as const }],
+                },
+              }
+            : { ...model, sequences: 1, prefill_tokens_per_s: 1 },
+        ),
+      }));
+    const { instance } = scheduler(fleet, { reports });
+    const onlyA = new Set(["b"]);
+    const holders = [
+      await instance.route("m", { ...context("h1"), exclude: onlyA }),
+      await instance.route("m", { ...context("h2"), exclude: onlyA }),
+    ];
+    expect(holders.map((route) => route.node)).toEqual(["a", "a"]);
+    // A high-priority request that may only go to a waits for it (b has a free sequence, so the queue
+    // is served on every release and poll).
+    let high: Route | undefined;
+    void instance
+      .route("m", { ...context("high"), priority: "high", exclude: onlyA })
+      .then((route) => (high = route));
+    await settled();
+    expect(high).toBeUndefined();
+    // A normal returning turn, short on a: the guard keeps it out of a at arrival...
+    let normal: Route | undefined;
+    void instance
+      .route("m", {
+        ...context("turn"),
+        prefix: () => ({ chain: ["head", "conv", "next"], tokens: 9000, leftTokens: [9000, 40, 0] }),
+      })
+      .then((route) => (normal = route));
+    await settled();
+    // ... and when the queue is served too.
+    instance.upkeep();
+    await settled();
+    expect(normal).toBeUndefined();
+    holders[0]?.release();
+    await settled();
+    expect(high?.node).toBe("a");
+    for (const route of [holders[1], high, normal]) route?.release();
+  });
+});
