@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeOpenAIChatRequest, prefixFingerprints } from "@cortex/core";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestNeuron, type TestNeuron } from "./neuron-harness.js";
 
 /**
@@ -23,6 +24,53 @@ const LONG = [
   { role: "user" as const, content: `archive: ${"the ledger lists every shipment twice ".repeat(550)}` },
 ];
 const SHORT = [{ role: "user" as const, content: "Say hello." }];
+/** Other long prompts, cold when they come (the first one is held by then). */
+const LONG_COLD = [
+  { role: "user" as const, content: `inventory: ${"each crate holds nine lanterns and a map ".repeat(500)}` },
+];
+const LONG_ABORTED = [
+  { role: "user" as const, content: `minutes: ${"the council voted to repair the old bridge ".repeat(350)}` },
+];
+
+/** Streams `messages` until the neuron opens the stream; `leave()` is the client going away. */
+async function leavable(
+  neuron: TestNeuron,
+  messages: typeof LONG,
+): Promise<{ response: Response; leave: () => Promise<void> }> {
+  const client = new AbortController();
+  const response = await fetch(`${neuron.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "llama", messages, max_tokens: 8, stream: true }),
+    signal: client.signal,
+  });
+  const body = response.text().catch(() => "");
+  return {
+    response,
+    leave: async () => {
+      client.abort();
+      await body;
+    },
+  };
+}
+
+/** Waits until the neuron holds no request of the model; returns the prefixes it then reports. */
+async function idlePrefixes(neuron: TestNeuron): Promise<readonly { fp: string; where: string }[]> {
+  await vi.waitFor(
+    async () => {
+      const model = (await neuron.models()).models.find((entry) => entry.id === "llama");
+      expect([model?.in_flight, model?.queued]).toEqual([0, 0]);
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+  const model = (await neuron.models()).models.find((entry) => entry.id === "llama");
+  return model?.prefixes?.prefixes ?? [];
+}
+
+/** The fingerprint a node reports for holding this conversation. */
+function lastFingerprint(messages: typeof LONG): string | undefined {
+  return prefixFingerprints(decodeOpenAIChatRequest({ model: "llama", messages }).value).at(-1);
+}
 
 interface Answer {
   text: string;
@@ -106,5 +154,38 @@ describe("short requests first on a busy sequence", () => {
     expect(
       await neuron.metric("cortex_neuron_kv_cache_lookups_total", { model: "llama", result: "hit" }),
     ).toBeGreaterThanOrEqual(1);
+  });
+
+  it("frees everything when a long request's client leaves while it waits to resume", async () => {
+    const long = await leavable(neuron, LONG_COLD);
+    expect(long.response.status).toBe(200);
+    // The short request's stream opens once it holds the only sequence: the long one gave it up and
+    // waits in the queue to resume.
+    const short = await neuron.post("/v1/chat/completions", {
+      model: "llama",
+      messages: SHORT,
+      max_tokens: 32,
+      stream: true,
+    });
+    expect(short.status).toBe(200);
+    await long.leave();
+    expect(await short.text()).toContain("[DONE]");
+    // The short request's conversation is what the sequence holds (the one that left holds nothing).
+    const shortFp = lastFingerprint(SHORT);
+    const held = await idlePrefixes(neuron);
+    expect(held.filter((item) => item.fp === shortFp && item.where === "sequence")).toHaveLength(1);
+    // The sequence is free again: requests are answered one after another.
+    expect((await ask(neuron, SHORT)).prompt).toBeLessThan(100);
+    expect((await ask(neuron, SHORT)).prompt).toBeLessThan(100);
+  });
+
+  it("does not report a conversation whose prompt evaluation was cut short as held", async () => {
+    // The stream opens when the prompt's evaluation starts; the client leaves during it.
+    const long = await leavable(neuron, LONG_ABORTED);
+    expect(long.response.status).toBe(200);
+    await long.leave();
+    // The sequence holds part of the prompt at most: a gateway must not take the node for its holder.
+    const last = lastFingerprint(LONG_ABORTED);
+    expect((await idlePrefixes(neuron)).filter((item) => item.fp === last)).toEqual([]);
   });
 });

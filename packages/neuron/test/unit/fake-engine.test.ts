@@ -415,6 +415,24 @@ describe("FakeEngine", () => {
       expect(longResult.usage.cachedPromptTokens).toBe(0);
       expect(model.cacheReport().kv_cache).toMatchObject({ hits: 1 });
     });
+
+    it("does not report a conversation whose prompt evaluation was cut short as held, like the real engine", async () => {
+      const { model } = await loaded(
+        { kvTierEntries: 2, prefillMsPerToken: 0.002 },
+        { load: { sequences: 1 } },
+      );
+      const cold = chatRequest({ messages: [userMessage(words("cold", 4000))], maxTokens: 2 });
+      const controller = new AbortController();
+      const chat = model.chat(cold, {
+        ...collect(controller.signal).options,
+        onStarted: () => controller.abort(new CortexError("request_aborted", "client disconnected")),
+      });
+      await expect(chat).rejects.toMatchObject({ code: "request_aborted" });
+      const last = prefixFingerprints(cold).at(-1);
+      expect(model.cacheReport().prefixes.prefixes.filter((entry) => entry.fp === last)).toEqual([]);
+      // The sequence is free again.
+      expect((await usageOf(model, turn("s", 0))).promptTokens).toBe(50);
+    });
   });
 });
 

@@ -241,8 +241,11 @@ export class FakeModel implements EngineModel {
     let lease = await this.#pool.acquire(prompt, signal, {
       cachedTokens: () => this.#cache.tierShared(prompt),
     });
+    /** Until the prompt is evaluated: the lease held and what its sequence surely holds of the prompt. */
+    let evaluating: { lease: typeof lease; held: number } | null = null;
     try {
       const reused = await this.#cache.prepare(lease.sequence, lease.reusedTokens, prompt, chain, signal);
+      evaluating = { lease, held: reused };
       const promptUsage = { promptTokens: prompt.length, completionTokens: 0, cachedPromptTokens: reused };
       await abortableDelay(progress.knobs.firstByteDelayMs, signal);
       // Dropped before any byte: the client sees a connection reset before a status line.
@@ -257,7 +260,8 @@ export class FakeModel implements EngineModel {
         // Decided and done at once, so two evaluations in one batch do not both yield to one waiter.
         const left = await this.#cache.prefill(prompt.length - from, signal, (remaining) => {
           if (!this.#cache.tiered || !this.#pool.shouldYield(holder, remaining)) return false;
-          this.#cache.yielded(holder.sequence, prompt, prompt.length - remaining);
+          this.#cache.partial(holder.sequence, prompt, prompt.length - remaining);
+          evaluating = null;
           holder.release();
           return true;
         });
@@ -267,8 +271,11 @@ export class FakeModel implements EngineModel {
           cachedTokens: () => prompt.length - left,
           resuming: holder,
         });
+        evaluating = { lease, held: 0 };
         from = await this.#cache.prepare(lease.sequence, lease.reusedTokens, prompt, chain, signal);
+        evaluating.held = from;
       }
+      evaluating = null;
       const limit = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - prompt.length);
       const output =
         reply.type === "text"
@@ -285,6 +292,8 @@ export class FakeModel implements EngineModel {
         evaluatedPromptTokens,
       };
     } finally {
+      // Cut short during its prompt (the client left): the sequence holds part of it, no conversation.
+      if (evaluating !== null) this.#cache.partial(evaluating.lease.sequence, prompt, evaluating.held);
       lease.release();
     }
   }

@@ -130,10 +130,11 @@ export class FakePrefixCache {
   }
 
   /**
-   * A prompt evaluation yielded `sequence` after evaluating `prompt`'s first `evaluated` tokens: that is
-   * what it holds (saved by the next request's `prepare`), under no conversation's fingerprint.
+   * A prompt evaluation stopped after `prompt`'s first `evaluated` tokens (it yielded `sequence`, or its
+   * client left): that is what the sequence holds (saved by the next request's `prepare`), under no
+   * conversation's fingerprint.
    */
-  yielded(sequence: FakeSequence, prompt: readonly number[], evaluated: number): void {
+  partial(sequence: FakeSequence, prompt: readonly number[], evaluated: number): void {
     sequence.tokens = prompt.slice(0, evaluated);
     sequence.meta = null;
   }

@@ -309,7 +309,8 @@ export class LlamaCppModel implements EngineModel {
    * `prepare` saves what it evaluated to the KV tier and the resumed evaluation restores it. Only with
    * the tier (without it a yield would throw the work away); a remainder of one batch or less is left to
    * LlamaChat. Separate batch-sized decodes also let other sequences' erases and restores take the context
-   * lock between them (DecodeGate). Releases whatever it holds when it throws.
+   * lock between them (DecodeGate). Releases whatever it holds when it throws, marked as holding no
+   * conversation.
    */
   async #evaluatePrompt(
     first: SequenceLease<LlamaContextSequence>,
@@ -320,6 +321,8 @@ export class LlamaCppModel implements EngineModel {
     const limit = prompt.length - 1;
     const batch = this.#context.batchSize;
     let lease = first;
+    /** The lease held: none while it waits to resume (the sequence it gave up is another's). */
+    let holding: SequenceLease<LlamaContextSequence> | null = first;
     let evaluated = 0;
     let yielded = false;
     if (!this.#reuse.tiered) return { lease, evaluated, yielded };
@@ -336,13 +339,18 @@ export class LlamaCppModel implements EngineModel {
         evaluated += sequence.tokenMeter.usedInputTokens - before;
         if (limit - at <= batch) return { lease, evaluated, yielded };
         yielded = true;
-        this.#reuse.yielded(sequence);
-        const holder = lease;
-        holder.release();
-        lease = await this.#acquire(prompt, signal, identity, holder);
+        this.#reuse.partial(sequence);
+        holding = null;
+        lease.release();
+        lease = await this.#acquire(prompt, signal, identity, lease);
+        holding = lease;
       }
     } catch (error) {
-      lease.release();
+      if (holding !== null) {
+        // Cut short (the client left): the sequence holds part of the prompt, not the conversation.
+        this.#reuse.partial(holding.sequence);
+        holding.release();
+      }
       throw error;
     }
   }

@@ -165,10 +165,11 @@ export class PrefixReuse {
   }
 
   /**
-   * A prompt evaluation gave `sequence` up half way: it holds part of a prompt, under no conversation's
-   * fingerprint (the next request's `prepare` saves it for the yielder to resume from).
+   * A prompt evaluation stopped half way (it yielded the sequence, or its client left): `sequence` holds
+   * part of a prompt, under no conversation's fingerprint (the next request's `prepare` saves it, for a
+   * yielder to resume from).
    */
-  yielded(sequence: LlamaContextSequence): void {
+  partial(sequence: LlamaContextSequence): void {
     this.#held.set(sequence, null);
   }
 
