@@ -57,6 +57,11 @@ export class RoutedPrefixes {
    * The prompt tokens sent to `node` for `model` within `ttlMs`, by fingerprint; null when nothing
    * was (no lookup per chain element then). Expired entries go as they are met.
    */
+  /** Whether anything was remembered as sent to the copy (fresh or not: a cheap upper bound). */
+  sentAny(model: string, node: string): boolean {
+    return this.#byCopy.has(copyKey(model, node));
+  }
+
   sentTo(
     model: string,
     node: string,

@@ -10,6 +10,7 @@ import {
   type RoutableCopy,
 } from "../routing/route-candidates.js";
 import {
+  JUMP_MIN_REUSE_TOKENS,
   chooseRoute,
   describeMove,
   routeReason,
@@ -183,7 +184,8 @@ export class Router {
       !queued ||
       (mayJump &&
         this.#options.config().scheduler.routing === "prefix" &&
-        !this.#waiting.higherWaiting(modelId, context.priority ?? DEFAULT_PRIORITY_CLASS))
+        !this.#waiting.higherWaiting(modelId, context.priority ?? DEFAULT_PRIORITY_CLASS) &&
+        this.#jumpPossible(modelId, context.exclude))
     ) {
       const choice = this.#choose(modelId, context.exclude, context.prefix, undefined);
       if (choice?.dispatch && choice.node !== null && (jumps(choice) ? mayJump : !queued)) {
@@ -416,7 +418,9 @@ export class Router {
         const entry = node.models.find((m) => m.id === modelId && m.state === "loaded" && m.allowed);
         if (entry === undefined) continue;
         const preferred = profile.preferredNodes?.includes(node.name) ?? false;
-        built.push({ node: node.name, health: node.state, entry, preferred, key, report });
+        let longestHeld = 0;
+        for (const held of entry.prefixes?.values() ?? []) longestHeld = Math.max(longestHeld, held.tokens);
+        built.push({ node: node.name, health: node.state, entry, preferred, key, report, longestHeld });
       }
       copies = built;
       // Only models loaded somewhere are kept (requests name models nobody has, too).
@@ -458,6 +462,21 @@ export class Router {
       if (!this.#usable(copy, modelId, undefined)) continue;
       const slots = copy.entry.slots ?? Number.POSITIVE_INFINITY;
       if (this.#inFlightOf(copy) + copy.entry.queued < slots) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether some request could jump the queue of a full copy of `modelId`: a copy it may use has room
+   * for one more (below two per sequence) and holds, or was sent, a conversation long enough. Without
+   * one, a queued request's prompt identity (parsing and hashing its body) is not worth computing.
+   */
+  #jumpPossible(modelId: string, exclude: ReadonlySet<string> | undefined): boolean {
+    for (const copy of this.#copies(modelId)) {
+      if (!this.#usable(copy, modelId, exclude)) continue;
+      const slots = copy.entry.slots ?? Number.POSITIVE_INFINITY;
+      if (!Number.isFinite(slots) || this.#inFlightOf(copy) + copy.entry.queued >= 2 * slots) continue;
+      if (copy.longestHeld >= JUMP_MIN_REUSE_TOKENS || this.#routed.sentAny(modelId, copy.node)) return true;
     }
     return false;
   }
@@ -518,9 +537,11 @@ export class Router {
     if (usable === 0) return null;
     const policy = this.#options.config().scheduler;
     // One copy leaves nothing to choose, unless it is full: a short request may still go (it jumps
-    // the node's queue), which takes its prefix to tell.
+    // the node's queue), which takes its prefix to tell, when the node could take it.
     const wantsPrefix =
-      policy.routing === "prefix" && prefix !== undefined && (usable > 1 || !this.#hasFree(modelId));
+      policy.routing === "prefix" &&
+      prefix !== undefined &&
+      (usable > 1 || (!this.#hasFree(modelId) && this.#jumpPossible(modelId, exclude)));
     const candidates = this.candidates(modelId, exclude, wantsPrefix ? prefix() : null, ahead);
     const costs = {
       serviceMs: this.#serviceMs.get(modelId) ?? DEFAULT_SERVICE_MS,
@@ -958,6 +979,8 @@ export class Router {
 /** A loaded copy routing may use, as the reports in force show it (`Router.#copies`). */
 interface Copy extends RoutableCopy {
   readonly key: string;
+  /** Tokens of the longest prefix the node reports for the model (whether a request could jump there). */
+  readonly longestHeld: number;
   /** The node's report it comes from: what the node counted as in flight was counted then. */
   readonly report: NodeReport;
 }

@@ -821,6 +821,25 @@ describe("Scheduler: short turns jump a full node's queue", () => {
     highTurn.release();
     holder.release();
   });
+
+  it("does not compute a queued request's prompt identity when no copy could take a jump", async () => {
+    const fleet = fakeFleet([
+      { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
+    ]);
+    const { instance } = scheduler(fleet, { reports: oneSequenceEach(fleet) });
+    const holder = await instance.route("m", context("first"));
+    let computed = 0;
+    const prefix = () => {
+      computed++;
+      return returning();
+    };
+    const waiting = [1, 2, 3].map((i) => instance.route("m", { ...context(`w${i}`), prefix }));
+    await settled();
+    // The node reports no conversation: parsing and hashing each body would buy nothing.
+    expect(computed).toBe(0);
+    holder.release();
+    for (const route of waiting) (await route).release();
+  });
 });
 
 describe("Scheduler: a short turn served from the queue", () => {
