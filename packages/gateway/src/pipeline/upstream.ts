@@ -87,7 +87,7 @@ export async function openUpstream(
       const { failure, kind } = attempt;
       // A node whose sequences are busy refused to queue a request that jumped there (it was short on
       // it): nothing failed, it waits in the gateway's queue as it would have without the jump.
-      if (route.jumped && failure.code === "queue_full") {
+      if (route.jumped && mayJump && failure.code === "queue_full") {
         mayJump = false;
         continue;
       }

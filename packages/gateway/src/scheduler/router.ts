@@ -212,7 +212,8 @@ export class Router {
     const entries = this.#waiting.entries(modelId);
     let ahead: Map<string, number> | undefined;
     // The class of the first waiter left waiting for a sequence: one of a lower class behind it may go
-    // where a sequence is free, but not jump a full node's queue ahead of it (as at arrival).
+    // where a sequence is free, but not jump a full node's queue ahead of it (as at arrival). Nor may
+    // a waiter a node refused to queue after a jump.
     let waitingClass: PriorityClass | undefined;
     for (const entry of entries) {
       const waiter = entry.item;
@@ -229,8 +230,9 @@ export class Router {
         this.#needsLoad(waiter, entry, unblocked);
         continue;
       }
-      const overtakes = waitingClass !== undefined && waitingClass !== entry.priority && jumps(choice);
-      if (choice.dispatch && choice.node !== null && !overtakes) {
+      const barred =
+        jumps(choice) && (!waiter.mayJump || (waitingClass !== undefined && waitingClass !== entry.priority));
+      if (choice.dispatch && choice.node !== null && !barred) {
         this.#waiting.serve(entry);
         // Served while its load call is still returning (a poll showed the model first): the wait ends now.
         this.#stopLoadClock(waiter);
@@ -571,6 +573,7 @@ export class Router {
       modelId,
       requestId: context.requestId,
       exclude: context.exclude,
+      mayJump: context.mayJump !== false,
       enqueuedAt: started,
       prefix: () => (computed ??= { value: prefix ? prefix() : null }).value,
       loading: false,

@@ -9,6 +9,8 @@ export interface Waiter {
   readonly modelId: string;
   readonly requestId: string;
   readonly exclude: ReadonlySet<string> | undefined;
+  /** False once a node refused to queue it after a jump (RouteContext.mayJump). */
+  readonly mayJump: boolean;
   readonly enqueuedAt: number;
   /** The request's prompt identity, computed once when first needed. */
   prefix(): RequestPrefix | null;

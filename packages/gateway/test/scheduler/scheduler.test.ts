@@ -843,13 +843,15 @@ describe("Scheduler: short turns jump a full node's queue", () => {
 });
 
 describe("Scheduler: a short turn served from the queue", () => {
-  it("does not jump a full node's queue ahead of a higher priority class waiting for that node", async () => {
+  /**
+   * Two nodes: a with two sequences, holding the conversation; b a node that evaluates prompts very
+   * slowly, so a request short on a would rather go to a than recompute on b. Two requests hold a.
+   */
+  async function fullHolder() {
     const fleet = fakeFleet([
       { name: "a", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
       { name: "b", total: 100 * MiB, models: { m: { memory: 10 * MiB, loaded: true } } },
     ]);
-    // a: two sequences, holding the conversation; b: a node that evaluates prompts very slowly, so a
-    // request short on a would rather go to a than recompute on b.
     const reports = (): NodeReport[] =>
       fleet.reports().map((report) => ({
         ...report,
@@ -873,6 +875,12 @@ describe("Scheduler: a short turn served from the queue", () => {
       await instance.route("m", { ...context("h2"), exclude: onlyA }),
     ];
     expect(holders.map((route) => route.node)).toEqual(["a", "a"]);
+    return { instance, onlyA, holders };
+  }
+  const returning = () => ({ chain: ["head", "conv", "next"], tokens: 9000, leftTokens: [9000, 40, 0] });
+
+  it("does not jump a full node's queue ahead of a higher priority class waiting for that node", async () => {
+    const { instance, onlyA, holders } = await fullHolder();
     // A high-priority request that may only go to a waits for it (b has a free sequence, so the queue
     // is served on every release and poll).
     let high: Route | undefined;
@@ -883,12 +891,7 @@ describe("Scheduler: a short turn served from the queue", () => {
     expect(high).toBeUndefined();
     // A normal returning turn, short on a: the guard keeps it out of a at arrival...
     let normal: Route | undefined;
-    void instance
-      .route("m", {
-        ...context("turn"),
-        prefix: () => ({ chain: ["head", "conv", "next"], tokens: 9000, leftTokens: [9000, 40, 0] }),
-      })
-      .then((route) => (normal = route));
+    void instance.route("m", { ...context("turn"), prefix: returning }).then((route) => (normal = route));
     await settled();
     // ... and when the queue is served too.
     instance.upkeep();
@@ -898,5 +901,22 @@ describe("Scheduler: a short turn served from the queue", () => {
     await settled();
     expect(high?.node).toBe("a");
     for (const route of [holders[1], high, normal]) route?.release();
+  });
+
+  it("does not jump again with a request a node refused to queue after a jump", async () => {
+    const { instance, holders } = await fullHolder();
+    let turn: Route | undefined;
+    void instance
+      .route("m", { ...context("turn"), prefix: returning, mayJump: false })
+      .then((route) => (turn = route));
+    await settled();
+    instance.upkeep();
+    await settled();
+    expect(turn).toBeUndefined();
+    holders[0]?.release();
+    await settled();
+    expect(turn).toMatchObject({ node: "a" });
+    expect(turn?.jumped).toBeUndefined();
+    for (const route of [holders[1], turn]) route?.release();
   });
 });
