@@ -39,7 +39,9 @@ export const NeuronModelSchema = z.object({
   /** 0..1 while loading or converting. */
   progress: z.number().nullable(),
   last_used: z.number().nullable(),
+  /** Requests accepted for the model: generating, or waiting for a sequence (`queued` counts those). */
   in_flight: z.number(),
+  /** Of `in_flight`, the requests waiting for a sequence. */
   queued: z.number(),
   error: z.string().nullable(),
   /** Set while the model is pulled from Hugging Face (and when that pull failed). */

@@ -18,8 +18,12 @@ export interface ModelOnNode {
   readonly memoryEstimate: number | null;
   /** Epoch ms of the last request; null = never used, which LRU treats as oldest. */
   readonly lastUsed: number | null;
+  /**
+   * Requests the node has accepted for the model: holding a sequence or waiting on the node for one
+   * (the neuron's `in_flight` counts both).
+   */
   readonly inFlight: number;
-  /** Requests waiting on the node for a sequence: as busy as in-flight ones. */
+  /** Of `inFlight`, those waiting on the node for a sequence (already counted there: never add it). */
   readonly queued: number;
   /**
    * Requests waiting for this model in this gateway's own queue (for any of its copies): a model

@@ -20,7 +20,7 @@ export function pickLoadedNode(
       {
         name: node.name,
         health: node.state === "up" ? 0 : 1,
-        busy: entry.inFlight + entry.queued,
+        busy: entry.inFlight,
         preferred: preferredNodes?.includes(node.name) ?? false,
       },
     ];

@@ -190,7 +190,7 @@ export interface SwapPlan {
   readonly reason: string;
 }
 
-const requestsOf = (model: ModelOnNode): number => model.inFlight + model.queued + model.waiting;
+const requestsOf = (model: ModelOnNode): number => model.inFlight + model.waiting;
 
 /** Models whose memory comes back once their requests are served or their transition ends. */
 function swappable(model: ModelOnNode, id: string): boolean {
@@ -246,8 +246,7 @@ export function planSwap(snapshot: FleetSnapshot, request: PlacementRequest): Sw
   const names = busy.map((m) => m.id).join(", ");
   const load = busy
     .map(
-      (m) =>
-        `${m.id}: ${m.state === "loaded" ? `${m.inFlight + m.queued} in flight, ${m.waiting} waiting` : m.state}`,
+      (m) => `${m.id}: ${m.state === "loaded" ? `${m.inFlight} in flight, ${m.waiting} waiting` : m.state}`,
     )
     .join("; ");
   const reason =

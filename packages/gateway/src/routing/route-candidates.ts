@@ -161,7 +161,8 @@ export function routeCandidate(
     node: copy.node,
     health: copy.health,
     slots: copy.entry.slots ?? Number.POSITIVE_INFINITY,
-    busy: inFlight + copy.entry.queued,
+    // The node's count includes what waits there for a sequence (`queued` is part of it).
+    busy: inFlight,
     waitingAhead: waitingAhead?.get(copy.node) ?? 0,
     reuseTokens: reuse?.tokens ?? 0,
     reuseSource: reuse?.source ?? null,

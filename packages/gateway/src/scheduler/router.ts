@@ -463,7 +463,7 @@ export class Router {
     for (const copy of this.#copies(modelId)) {
       if (!this.#usable(copy, modelId, undefined)) continue;
       const slots = copy.entry.slots ?? Number.POSITIVE_INFINITY;
-      if (this.#inFlightOf(copy) + copy.entry.queued < slots) return true;
+      if (this.#inFlightOf(copy) < slots) return true;
     }
     return false;
   }
@@ -477,7 +477,7 @@ export class Router {
     for (const copy of this.#copies(modelId)) {
       if (!this.#usable(copy, modelId, exclude)) continue;
       const slots = copy.entry.slots ?? Number.POSITIVE_INFINITY;
-      if (!Number.isFinite(slots) || this.#inFlightOf(copy) + copy.entry.queued >= 2 * slots) continue;
+      if (!Number.isFinite(slots) || this.#inFlightOf(copy) >= 2 * slots) continue;
       if (copy.longestHeld >= JUMP_MIN_REUSE_TOKENS || this.#routed.sentAny(modelId, copy.node)) return true;
     }
     return false;

@@ -148,7 +148,7 @@ function freeSequences(snapshot: FleetSnapshot, modelId: string): number {
     if (node.state === "down") continue;
     const model = node.models.find((m) => m.id === modelId && m.state === "loaded");
     if (!model) continue;
-    free += model.slots === null ? 1 : Math.max(0, model.slots - model.inFlight - model.queued);
+    free += model.slots === null ? 1 : Math.max(0, model.slots - model.inFlight);
   }
   return free;
 }

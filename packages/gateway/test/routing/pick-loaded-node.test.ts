@@ -18,12 +18,12 @@ const cases: Case[] = [
     expected: "b",
   },
   {
-    name: "queued requests count as busy",
+    name: "requests queued on the node are part of its in-flight count, not added again",
     snapshot: fleet(
-      node("a", 0, [model("x", { inFlight: 1, queued: 4 })]),
-      node("b", 0, [model("x", { inFlight: 2 })]),
+      node("a", 0, [model("x", { inFlight: 3, queued: 2 })]),
+      node("b", 0, [model("x", { inFlight: 4 })]),
     ),
-    expected: "b",
+    expected: "a",
   },
   {
     name: "equally busy: preferred first",

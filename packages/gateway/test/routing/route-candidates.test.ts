@@ -34,7 +34,8 @@ describe("routeCandidates", () => {
         node: "a",
         health: "up",
         slots: 4,
-        busy: 3,
+        // The node's in-flight count includes the one queued there.
+        busy: 2,
         waitingAhead: 2,
         reuseTokens: 900,
         reuseSource: "ram",

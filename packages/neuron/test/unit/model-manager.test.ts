@@ -214,6 +214,32 @@ describe("ModelManager with the fake engine", () => {
     expect(manager.list().map((model) => model.state)).toEqual(["unloaded", "unloaded"]);
   });
 
+  it("counts a request waiting for a sequence in in_flight, and says how many of them wait in queued", async () => {
+    const { manager } = await setup({ files: { "a.gguf": { stallAfterTokens: 1 } } });
+    const controller = new AbortController();
+    const generations: Promise<unknown>[] = [];
+    const started: Promise<void>[] = [];
+    // Two sequences (parallel 2): two generate, the third waits for one.
+    for (let i = 0; i < 3; i++) {
+      const lease = await manager.acquire("a", never);
+      const first = deferred<void>();
+      if (i < 2) started.push(first.promise);
+      generations.push(
+        lease.model
+          .chat(chatRequest(), {
+            signal: AbortSignal.any([lease.signal, controller.signal]),
+            onEvent: () => first.resolve(),
+          })
+          .catch(() => undefined)
+          .finally(() => lease.release()),
+      );
+    }
+    await Promise.all(started);
+    expect(manager.list().map((model) => [model.id, model.in_flight, model.queued])).toEqual([["a", 3, 1]]);
+    controller.abort();
+    await Promise.all(generations);
+  });
+
   it("an unload during a slow load cancels it and frees the reservation", async () => {
     const { engine, budget, manager, reaches } = await setup({
       files: { "slow.gguf": { loadDelayMs: 60_000 } },
